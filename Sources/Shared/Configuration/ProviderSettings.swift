@@ -1,0 +1,133 @@
+import Foundation
+
+/// Every setting of the node, read once at start into typed values and passed down.
+/// Names and defaults follow the original node's `GOLEM_PROVIDER_*` variables where they exist.
+public struct ProviderSettings: Sendable {
+    public enum Environment: String, CaseIterable, Sendable { case production, development }
+    public enum Network: String, CaseIterable, Sendable { case mainnet, testnet, development }
+    public enum PaymentsNetwork: String, CaseIterable, Sendable {
+        case l2Holesky = "l2.holesky"
+        case mainnet
+    }
+    public enum VMDriverChoice: String, CaseIterable, Sendable { case auto, multipass }
+    public enum LogFormat: String, CaseIterable, Sendable { case text, json }
+    public enum LogLevel: String, CaseIterable, Sendable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    public var paths: DataPaths
+    public var environment: Environment
+    public var network: Network
+    public var paymentsNetwork: PaymentsNetwork
+    public var logFormat: LogFormat
+    public var logLevel: LogLevel
+
+    // Gateway
+    public var host: String
+    public var port: Int
+    public var publicIP: String?
+    public var providerName: String
+    public var providerCountry: String
+    public var maxRequestBodyBytes: Int
+    /// How long a synchronous `POST /api/v1/vms` waits for the VM to be reachable.
+    public var syncCreateTimeoutSeconds: Double
+
+    // Service endpoints (gRPC)
+    public var vmServiceAddress: ServiceAddress
+    public var proxyServiceAddress: ServiceAddress
+    public var paymentsServiceAddress: ServiceAddress
+
+    // VMService
+    public var vmDriver: VMDriverChoice
+    public var multipassBinaryPath: String?
+    public var cloudInitDirectory: String
+    public var defaultVMImage: String
+    public var guestSSHPort: Int
+    public var maxVMs: Int
+    public var launchTimeoutSeconds: Double
+    public var createVMMaxRetries: Int
+    public var createVMRetryDelaySeconds: Double
+    public var retryAttempts: Int
+    public var retryDelaySeconds: Double
+    public var retryBackoff: Double
+    /// How often VMService re-reads every VM's state from the hypervisor (0 = never; start-up still reconciles).
+    public var vmStateRefreshSeconds: Double
+    public var stopVMsOnExit: Bool
+
+    // ProxyService
+    public var portRangeStart: Int
+    /// Exclusive, as in the original: 50800..<50900 is 100 ports.
+    public var portRangeEnd: Int
+    public var sshProxyHost: String
+    public var skipPortVerification: Bool
+
+    // PortCheckService (the original checker's variable names)
+    public var portCheckerHost: String
+    public var portCheckerPort: Int
+
+    public init(source: SettingsSource, environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let dataDirectory = DataPaths.dataDirectory(explicit: source.optionalString("DATA_DIR"), environment: processEnvironment)
+        paths = DataPaths(dataDirectory: dataDirectory)
+
+        var unified = source
+        if let golemEnvironment = source.values["GOLEM_ENVIRONMENT"], !golemEnvironment.isEmpty {
+            unified.set(SettingsSource.prefix + "ENVIRONMENT", golemEnvironment, origin: "GOLEM_ENVIRONMENT")
+        }
+        environment = try unified.choice("ENVIRONMENT", default: .production)
+        network = try source.choice("NETWORK", default: environment == .development ? .development : .mainnet)
+        paymentsNetwork = try source.choice("PAYMENTS_NETWORK", default: .l2Holesky)
+        logFormat = try source.choice("LOG_FORMAT", default: .text)
+        logLevel = try source.choice("LOG_LEVEL", default: .info)
+
+        host = source.string("HOST", default: "0.0.0.0")
+        port = try source.int("PORT", default: 7466, in: 1...65535)
+        publicIP = source.optionalString("PUBLIC_IP")
+        providerName = source.string("PROVIDER_NAME", default: "golem-provider")
+        providerCountry = source.string("PROVIDER_COUNTRY", default: "SE")
+        maxRequestBodyBytes = try source.int("MAX_REQUEST_BODY_BYTES", default: 64 * 1024, in: 1024...(16 * 1024 * 1024))
+        syncCreateTimeoutSeconds = try source.double("SYNC_CREATE_TIMEOUT_SECONDS", default: 600, in: 1...86400)
+
+        let runtime = paths.runtimeDirectory
+        vmServiceAddress = try ServiceAddress.setting("VM_SERVICE_ADDRESS", in: source, default: .unix(runtime + "/vm.sock"))
+        proxyServiceAddress = try ServiceAddress.setting("PROXY_SERVICE_ADDRESS", in: source, default: .unix(runtime + "/proxy.sock"))
+        paymentsServiceAddress = try ServiceAddress.setting("PAYMENTS_SERVICE_ADDRESS", in: source, default: .unix(runtime + "/payments.sock"))
+
+        vmDriver = try source.choice("VM_DRIVER", default: .auto)
+        multipassBinaryPath = source.optionalString("MULTIPASS_BINARY_PATH")
+        cloudInitDirectory = source.string("CLOUD_INIT_DIR", default: dataDirectory + "/vm/cloud-init")
+        defaultVMImage = source.string("DEFAULT_VM_IMAGE", default: "24.04")
+        guestSSHPort = try source.int("GUEST_SSH_PORT", default: 22, in: 1...65535)
+        maxVMs = try source.int("MAX_VMS", default: 10, in: 1...10000)
+        launchTimeoutSeconds = try source.double("LAUNCH_TIMEOUT_SECONDS", default: 300, in: 1...86400)
+        createVMMaxRetries = try source.int("CREATE_VM_MAX_RETRIES", default: 15, in: 1...10000)
+        createVMRetryDelaySeconds = try source.double("CREATE_VM_RETRY_DELAY_SECONDS", default: 5, in: 0.01...3600)
+        retryAttempts = try source.int("RETRY_ATTEMPTS", default: 5, in: 1...100)
+        retryDelaySeconds = try source.double("RETRY_DELAY_SECONDS", default: 2, in: 0...3600)
+        retryBackoff = try source.double("RETRY_BACKOFF", default: 2, in: 1...10)
+        vmStateRefreshSeconds = try source.double("VM_STATE_REFRESH_SECONDS", default: 30, in: 0...86400)
+        stopVMsOnExit = try source.bool("STOP_VMS_ON_EXIT", default: false)
+
+        portRangeStart = try source.int("PORT_RANGE_START", default: 50800, in: 1...65535)
+        portRangeEnd = try source.int("PORT_RANGE_END", default: 50900, in: 2...65536)
+        guard portRangeEnd > portRangeStart else {
+            throw source.invalid(
+                "PORT_RANGE_END", String(portRangeEnd),
+                allowed: "a port above GOLEM_PROVIDER_PORT_RANGE_START (\(portRangeStart)); the end is exclusive")
+        }
+        sshProxyHost = source.string("SSH_PROXY_HOST", default: "0.0.0.0")
+        skipPortVerification = try source.bool("SKIP_PORT_VERIFICATION", default: false)
+
+        portCheckerHost = source.values["PORT_CHECKER_HOST"] ?? source.string("PORT_CHECKER_HOST", default: "127.0.0.1")
+        portCheckerPort = try source.int("PORT_CHECKER_PORT", default: 9000, in: 1...65535)
+    }
+
+    /// Loads flags, environment and `.env`, exiting with the problem on stderr when a value is wrong.
+    public static func loadOrExit(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> ProviderSettings {
+        do {
+            return try ProviderSettings(source: SettingsSource.load(arguments: arguments))
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(2)
+        }
+    }
+}
