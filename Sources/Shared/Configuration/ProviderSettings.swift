@@ -117,7 +117,7 @@ public struct ProviderSettings: Sendable {
         sshProxyHost = source.string("SSH_PROXY_HOST", default: "0.0.0.0")
         skipPortVerification = try source.bool("SKIP_PORT_VERIFICATION", default: false)
 
-        portCheckerHost = source.values["PORT_CHECKER_HOST"] ?? source.string("PORT_CHECKER_HOST", default: "127.0.0.1")
+        portCheckerHost = source.string("PORT_CHECKER_HOST", default: "127.0.0.1")
         portCheckerPort = try source.int("PORT_CHECKER_PORT", default: 9000, in: 1...65535)
     }
 

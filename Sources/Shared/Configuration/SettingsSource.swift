@@ -33,6 +33,10 @@ public struct SettingsSource: Sendable {
         for (key, value) in environment where key.hasPrefix(prefix) || key == "GOLEM_ENVIRONMENT" {
             source.set(key, value, origin: "the environment")
         }
+        // The original port checker's own names (PORT_CHECKER_HOST, PORT_CHECKER_PORT) still work.
+        for (key, value) in environment where key.hasPrefix("PORT_CHECKER_") && environment[prefix + key] == nil {
+            source.set(prefix + key, value, origin: key)
+        }
         for (key, value) in flags { source.set(key, value, origin: "the command line") }
         return source
     }

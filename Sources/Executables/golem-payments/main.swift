@@ -1,0 +1,3 @@
+import PaymentsService
+
+await PaymentsServiceMain.run()

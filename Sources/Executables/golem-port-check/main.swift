@@ -1,0 +1,3 @@
+import PortCheckService
+
+await PortCheckServiceMain.run()

@@ -1,0 +1,3 @@
+import ProviderCLI
+
+await GolemProviderCommand.main()

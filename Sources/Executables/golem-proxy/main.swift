@@ -1,0 +1,3 @@
+import ProxyService
+
+await ProxyServiceMain.run()

@@ -1,0 +1,3 @@
+import VMService
+
+await VMServiceMain.run()

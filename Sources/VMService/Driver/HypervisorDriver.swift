@@ -1,0 +1,48 @@
+/// What VMService needs from a hypervisor. Multipass implements it now; the QEMU driver next.
+/// Instances are named by VMService (`golem-<uuid4>`); the driver owns nothing else about them.
+public protocol HypervisorDriver: Sendable {
+    /// Short name shown by health and status (`multipass`, `qemu`).
+    var name: String { get }
+    /// Checks that the hypervisor can be used; answers its version.
+    func version() async throws -> String
+    /// Creates and boots an instance; returns when the hypervisor accepted it (it may still be booting).
+    func launch(_ spec: LaunchSpec) async throws
+    /// The instance's current state, or nil when the hypervisor does not know it.
+    func inspect(_ instanceName: String) async throws -> InstanceInfo?
+    func start(_ instanceName: String) async throws
+    func stop(_ instanceName: String) async throws
+    /// Removes the instance and its disks; removing an unknown instance is not an error.
+    func delete(_ instanceName: String) async throws
+}
+
+public struct LaunchSpec: Sendable, Equatable {
+    public var instanceName: String
+    public var vmID: String
+    public var image: String
+    public var cpu: Int
+    public var memoryGB: Int
+    public var storageGB: Int
+    public var sshPublicKey: String
+}
+
+public struct InstanceInfo: Sendable, Equatable {
+    public var state: VMState
+    /// The hypervisor's own word for the state, for messages.
+    public var rawState: String
+    public var ipAddress: String?
+    /// Where the guest's SSH daemon answers from this host, once known.
+    public var sshEndpoint: SSHEndpoint?
+
+    public var isReady: Bool { state == .running && sshEndpoint != nil }
+}
+
+public struct SSHEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+}
+
+public struct DriverError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
