@@ -1,0 +1,49 @@
+import GRPCCore
+import Shared
+
+/// The `golem.provider.proxy.v1.ProxyService` contract on top of PortForwardingTable.
+struct ProxyGRPCService: Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProtocol {
+    let table: PortForwardingTable
+
+    func expose(request: Golem_Provider_Proxy_V1_ExposeRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_PortMapping {
+        do {
+            let (record, listening) = try await table.expose(
+                vmID: request.vmID, targetHost: request.targetHost, targetPort: Int(request.targetPort))
+            return record.proto(listening: listening)
+        } catch let error as ProxyError {
+            switch error {
+            case .noFreePort: throw RPCError(code: .resourceExhausted, message: error.description)
+            case .invalidTarget: throw RPCError(code: .invalidArgument, message: error.description)
+            }
+        }
+    }
+
+    func release(request: Golem_Provider_Proxy_V1_ReleaseRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_ReleaseResponse {
+        let released = try await table.release(vmID: request.vmID)
+        return .with { $0.released = released }
+    }
+
+    func get(request: Golem_Provider_Proxy_V1_GetRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_PortMapping {
+        guard let (record, listening) = await table.mapping(vmID: request.vmID) else {
+            throw RPCError(code: .notFound, message: "no port mapped for VM \(request.vmID)")
+        }
+        return record.proto(listening: listening)
+    }
+
+    func list(request: Golem_Provider_Proxy_V1_ListRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_ListResponse {
+        let mappings = await table.all()
+        return .with { $0.mappings = mappings.map { $0.0.proto(listening: $0.listening) } }
+    }
+}
+
+extension PortMappingRecord {
+    func proto(listening: Bool) -> Golem_Provider_Proxy_V1_PortMapping {
+        .with {
+            $0.vmID = vmID
+            $0.publicPort = UInt32(publicPort)
+            $0.targetHost = targetHost
+            $0.targetPort = UInt32(targetPort)
+            $0.listening = listening
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import NIOCore
+
+public enum ProxyError: Error, CustomStringConvertible {
+    case noFreePort(range: Range<Int>)
+    case invalidTarget(String)
+
+    public var description: String {
+        switch self {
+        case .noFreePort(let range):
+            "no free port left in \(range.lowerBound)-\(range.upperBound - 1) (GOLEM_PROVIDER_PORT_RANGE_START/END)"
+        case .invalidTarget(let message): message
+        }
+    }
+}
+
+/// The VM ↔ public port table and its listeners. Every change is persisted before it is answered, and
+/// exposing or releasing twice gives the same result as once.
+public actor PortForwardingTable {
+    struct Entry {
+        var record: PortMappingRecord
+        var target: ForwardTarget
+        var listener: (any Channel)?
+    }
+
+    let store: PortMappingStore
+    let forwarder: SSHForwarder
+    let range: Range<Int>
+    let logger: Logger
+    private var entries: [String: Entry] = [:]
+
+    init(store: PortMappingStore, forwarder: SSHForwarder, range: Range<Int>, logger: Logger) {
+        self.store = store
+        self.forwarder = forwarder
+        self.range = range
+        self.logger = logger
+    }
+
+    /// Re-opens a listener for every stored mapping (the original lost them all on restart).
+    public func restore() async throws {
+        for record in try store.all() {
+            let target = ForwardTarget(host: record.targetHost, port: record.targetPort)
+            entries[record.vmID] = Entry(record: record, target: target, listener: nil)
+            await ensureListening(record.vmID)
+        }
+        logger.info("restored port mappings", metadata: ["count": "\(entries.count)"])
+    }
+
+    public func expose(vmID: String, targetHost: String, targetPort: Int) async throws -> (PortMappingRecord, listening: Bool) {
+        guard !vmID.isEmpty, !targetHost.isEmpty, (1...65535).contains(targetPort) else {
+            throw ProxyError.invalidTarget("vm_id, target_host and a target_port of 1-65535 are required")
+        }
+        if var entry = entries[vmID] {
+            if entry.record.targetHost != targetHost || entry.record.targetPort != targetPort {
+                entry.record.targetHost = targetHost
+                entry.record.targetPort = targetPort
+                try store.save(entry.record)
+                entry.target.update(host: targetHost, port: targetPort)
+                entries[vmID] = entry
+                logger.info("retargeted", metadata: ["vm": "\(vmID)", "target": "\(targetHost):\(targetPort)"])
+            }
+            await ensureListening(vmID)
+            return (entries[vmID]!.record, entries[vmID]?.listener != nil)
+        }
+        let taken = Set(entries.values.map(\.record.publicPort))
+        let target = ForwardTarget(host: targetHost, port: targetPort)
+        for port in range where !taken.contains(port) {
+            guard let listener = try? await forwarder.listen(port: port, target: target) else { continue }
+            let record = PortMappingRecord(vmID: vmID, publicPort: port, targetHost: targetHost, targetPort: targetPort,
+                                           createdAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+            do {
+                try store.save(record)
+            } catch {
+                try? await listener.close()
+                throw error
+            }
+            entries[vmID] = Entry(record: record, target: target, listener: listener)
+            logger.info("exposed VM", metadata: ["vm": "\(vmID)", "port": "\(port)", "target": "\(targetHost):\(targetPort)"])
+            return (record, true)
+        }
+        throw ProxyError.noFreePort(range: range)
+    }
+
+    /// Closes the listener and frees the port; an unknown VM answers false.
+    public func release(vmID: String) async throws -> Bool {
+        guard let entry = entries.removeValue(forKey: vmID) else { return false }
+        try? await entry.listener?.close()
+        try store.delete(vmID: vmID)
+        logger.info("released port", metadata: ["vm": "\(vmID)", "port": "\(entry.record.publicPort)"])
+        return true
+    }
+
+    public func mapping(vmID: String) -> (PortMappingRecord, listening: Bool)? {
+        entries[vmID].map { ($0.record, $0.listener != nil) }
+    }
+
+    public func all() -> [(PortMappingRecord, listening: Bool)] {
+        entries.values.map { ($0.record, $0.listener != nil) }.sorted { $0.0.publicPort < $1.0.publicPort }
+    }
+
+    public var vmIDs: Set<String> { Set(entries.keys) }
+
+    private func ensureListening(_ vmID: String) async {
+        guard let entry = entries[vmID], entry.listener == nil else { return }
+        do {
+            let listener = try await forwarder.listen(port: entry.record.publicPort, target: entry.target)
+            entries[vmID]?.listener = listener
+        } catch {
+            logger.error("cannot listen on the VM's port", metadata: [
+                "vm": "\(vmID)", "port": "\(entry.record.publicPort)", "error": "\(error)",
+            ])
+        }
+    }
+
+    public func closeAll() async {
+        for (vmID, entry) in entries {
+            try? await entry.listener?.close()
+            entries[vmID]?.listener = nil
+        }
+    }
+}

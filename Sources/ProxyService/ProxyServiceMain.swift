@@ -1,0 +1,47 @@
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// `golem-proxy`: SSH port forwarding for every VM.
+public enum ProxyServiceMain {
+    public static func run() async {
+        await ServiceMain.run(name: "golem-proxy") { settings, logger in
+            let store = try PortMappingStore(path: settings.paths.database("proxy"))
+            let table = PortForwardingTable(
+                store: store,
+                forwarder: SSHForwarder(bindHost: settings.sshProxyHost, logger: logger),
+                range: settings.portRangeStart..<settings.portRangeEnd,
+                logger: logger)
+            try await table.restore()
+
+            let vmClient = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
+            let reconciler = VMWatchReconciler(vms: VMServiceClient(wrapping: vmClient), table: table, logger: logger)
+            let health = HealthService(serviceName: "golem-proxy") {
+                let mappings = await table.all()
+                return (true, ["mappings": "\(mappings.count)", "listening": "\(mappings.filter(\.listening).count)"])
+            }
+            let server = try RPCEndpoints.makeServer(
+                address: settings.proxyServiceAddress, services: [ProxyGRPCService(table: table), health])
+            logger.info("serving proxy API", metadata: [
+                "address": "\(settings.proxyServiceAddress)",
+                "range": "\(settings.portRangeStart)-\(settings.portRangeEnd - 1)",
+                "bind": "\(settings.sshProxyHost)",
+            ])
+            return [
+                RPCServerService(server: server, address: settings.proxyServiceAddress),
+                RPCClientService(client: vmClient),
+                reconciler,
+                ListenerShutdown(table: table),
+            ]
+        }
+    }
+}
+
+/// Closes every listener when the process shuts down, so the ports are free for the next start.
+struct ListenerShutdown: Service {
+    let table: PortForwardingTable
+    func run() async throws {
+        try? await gracefulShutdown()
+        await table.closeAll()
+    }
+}

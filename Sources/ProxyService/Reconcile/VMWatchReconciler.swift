@@ -1,0 +1,58 @@
+import GRPCCore
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Follows VMService's Watch stream: a running VM with an SSH endpoint gets a port, a deleted VM loses it,
+/// and after each (re)connection's full listing, ports of VMs that no longer exist are released.
+struct VMWatchReconciler: Service {
+    let vms: VMServiceClient
+    let table: PortForwardingTable
+    let logger: Logger
+
+    func run() async throws {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await vms.watch(Golem_Provider_Vm_V1_WatchRequest()) { response in
+                        var seen: Set<String> = []
+                        for try await event in response.messages {
+                            try await handle(event, seen: &seen)
+                        }
+                    }
+                }
+                delay = .milliseconds(100)
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                logger.debug("VM watch interrupted; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+        }
+    }
+
+    private func handle(_ event: Golem_Provider_Vm_V1_VMEvent, seen: inout Set<String>) async throws {
+        switch event.kind {
+        case .existing, .updated:
+            seen.insert(event.vm.id)
+            let vm = event.vm
+            if vm.state == .running, vm.hasSshEndpoint, !vm.sshEndpoint.host.isEmpty {
+                do {
+                    _ = try await table.expose(vmID: vm.id, targetHost: vm.sshEndpoint.host, targetPort: Int(vm.sshEndpoint.port))
+                } catch {
+                    logger.error("cannot expose VM", metadata: ["vm": "\(vm.id)", "error": "\(error)"])
+                }
+            }
+        case .deleted:
+            _ = try await table.release(vmID: event.vm.id)
+        case .synced:
+            for vmID in await table.vmIDs where !seen.contains(vmID) {
+                logger.info("VM no longer exists; releasing its port", metadata: ["vm": "\(vmID)"])
+                _ = try await table.release(vmID: vmID)
+            }
+        case .unspecified, .UNRECOGNIZED:
+            break
+        }
+    }
+}
