@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+
+public struct StreamBinding: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "stream_bindings"
+    public var vmID: String
+    /// Decimal uint256.
+    public var streamID: String
+    public var boundAtMs: Int64
+    public var finishedAtMs: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case vmID = "vm_id"
+        case streamID = "stream_id"
+        case boundAtMs = "bound_at_ms"
+        case finishedAtMs = "finished_at_ms"
+    }
+}
+
+/// Which stream pays for which VM. Finished bindings are kept: they are the record of earnings.
+public struct StreamBindingStore: Sendable {
+    let database: DatabasePool
+
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        database = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "stream_bindings") { table in
+                table.primaryKey("vm_id", .text)
+                table.column("stream_id", .text).notNull().indexed()
+                table.column("bound_at_ms", .integer).notNull()
+                table.column("finished_at_ms", .integer)
+            }
+        }
+        try migrator.migrate(database)
+    }
+
+    public func binding(vmID: String) throws -> StreamBinding? {
+        try database.read { try StreamBinding.fetchOne($0, key: vmID) }
+    }
+
+    public func save(_ binding: StreamBinding) throws {
+        try database.write { try binding.save($0) }
+    }
+
+    /// Marks the VM's binding finished; answers false when the VM had none (or it was already finished).
+    public func finish(vmID: String, at time: Int64) throws -> Bool {
+        try database.write { db in
+            guard var binding = try StreamBinding.fetchOne(db, key: vmID), binding.finishedAtMs == nil else { return false }
+            binding.finishedAtMs = time
+            try binding.save(db)
+            return true
+        }
+    }
+}
