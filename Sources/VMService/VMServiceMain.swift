@@ -7,7 +7,7 @@ import Shared
 public enum VMServiceMain {
     public static func run() async {
         await ServiceMain.run(name: "golem-vm") { settings, logger in
-            let driver = try await DriverSelection.makeDriver(settings: settings, logger: logger)
+            let (driver, version) = try await DriverSelection.makeDriver(settings: settings, logger: logger)
             let store = try VMStore(path: settings.paths.database("vm"))
             let events = VMEventHub()
             let lifecycle = VMLifecycle(
@@ -19,7 +19,6 @@ public enum VMServiceMain {
                 logger: logger)
             await lifecycle.recover()
 
-            let version = (try? await driver.version()) ?? "unknown"
             let health = HealthService(serviceName: "golem-vm") {
                 (true, ["driver": driver.name, "driver_version": version, "vms": "\((try? store.vms().count) ?? 0)"])
             }

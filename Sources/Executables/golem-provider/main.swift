@@ -1,3 +1,3 @@
 import ProviderCLI
 
-await GolemProviderCommand.main()
+await ProviderCLIMain.run()
