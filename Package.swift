@@ -75,7 +75,10 @@ let package = Package(
         // Starts a whole node (the real executables) in a scratch folder and hands back clients.
         .target(
             name: "ProviderTestSupport",
-            dependencies: ["Shared"] + nio + [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["Shared"] + nio + [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/ProviderTestSupport"
         ),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], path: "Tests/SharedTests"),

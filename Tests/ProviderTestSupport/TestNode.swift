@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// A whole provider node (`golem-provider start` and its five executables) in a scratch folder, with a
 /// stand-in `multipass`, on free loopback ports. Hands back an HTTP client for the gateway and the facts
@@ -136,7 +137,7 @@ public final class TestNode: @unchecked Sendable {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
-        return HTTPAnswer(status: Int(response.status.code), body: Data(buffer: bytes))
+        return HTTPAnswer(status: Int(response.status.code), body: Data(bytes.readableBytesView))
     }
 }
 
