@@ -25,7 +25,10 @@ public enum VMServiceMain {
             let api = VMGRPCService(lifecycle: lifecycle, store: store, events: events, defaultImage: settings.defaultVMImage)
             let server = try RPCEndpoints.makeServer(address: settings.vmServiceAddress, services: [api, health])
             logger.info("serving VM API", metadata: ["address": "\(settings.vmServiceAddress)", "driver": "\(driver.name)"])
-            var services: [any Service] = [RPCServerService(server: server, address: settings.vmServiceAddress)]
+            var services: [any Service] = [
+                RPCServerService(server: server, address: settings.vmServiceAddress),
+                WatchShutdown(events: events),
+            ]
             if settings.vmStateRefreshSeconds > 0 {
                 services.append(PeriodicRefresh(lifecycle: lifecycle, interval: .seconds(settings.vmStateRefreshSeconds)))
             }
@@ -45,5 +48,14 @@ struct PeriodicRefresh: Service {
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
             await lifecycle.refreshAll()
         }
+    }
+}
+
+/// Ends open Watch streams when the process shuts down.
+struct WatchShutdown: Service {
+    let events: VMEventHub
+    func run() async throws {
+        try? await gracefulShutdown()
+        await events.close()
     }
 }

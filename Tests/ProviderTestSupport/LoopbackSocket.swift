@@ -71,8 +71,9 @@ public final class BannerServer: @unchecked Sendable {
         for _ in 0..<100 where LoopbackSocket.isFree(port) { usleep(50_000) }
     }
 
+    /// SIGKILL: a child of the test runner inherits its blocked signal mask, so SIGTERM would not reach it.
     public func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -9,13 +9,14 @@ public enum VMChange: Sendable, Equatable {
 /// falls behind loses old events, which is safe because events carry whole states and watchers re-list on reconnect.
 public actor VMEventHub {
     private var subscribers: [UUID: AsyncStream<VMChange>.Continuation] = [:]
+    private var closed = false
 
     public init() {}
 
     public func subscribe() -> (id: UUID, changes: AsyncStream<VMChange>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<VMChange>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        subscribers[id] = continuation
+        if closed { continuation.finish() } else { subscribers[id] = continuation }
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(id) }
         }
@@ -28,6 +29,13 @@ public actor VMEventHub {
 
     public func publish(_ change: VMChange) {
         for continuation in subscribers.values { continuation.yield(change) }
+    }
+
+    /// Ends every watch (at shutdown, so the gRPC server's graceful stop does not wait on endless streams).
+    public func close() {
+        closed = true
+        for continuation in subscribers.values { continuation.finish() }
+        subscribers.removeAll()
     }
 
     public var subscriberCount: Int { subscribers.count }
