@@ -25,7 +25,7 @@ struct CLITests {
         let stopped = try node.cli(["stop", "--timeout", "20"])
         #expect(stopped.status == 0)
         #expect(stopped.output.hasSuffix("Provider stopped\n"))
-        for child in children + [pid] { #expect(kill(child, 0) != 0, "process \(child) still alive") }
+        for child in children + [pid] { #expect(!ProcessState.isRunning(child), "process \(child) still alive") }
         #expect(try node.cli(["stop"]).output == "No PID file found; nothing to stop\n")
     }
 

@@ -57,3 +57,14 @@ public enum FreePorts {
         throw TestFailure("no free port range")
     }
 }
+
+public enum ProcessState {
+    /// Alive and not a zombie (an exited daemon's zombie may linger when PID 1 does not reap).
+    public static func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+}
