@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # GET /api/v1/vms with 10 VMs, measured with wrk on loopback against a release build of the whole node
 # (five processes, stand-in multipass). Prints requests/s and p99; target: >= 2,600 req/s and p99 < 5 ms.
-# Usage: benchmarks/list-vms.sh [duration-seconds] [connections]
+# Usage: [BUILD_CONFIG=debug] benchmarks/list-vms.sh [duration-seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-16}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+config=${BUILD_CONFIG:-release}   # BUILD_CONFIG=debug measures the debug build
+swift build -c "$config" >/dev/null
+bin=$(swift build -c "$config" --show-bin-path)
 
 root=$(mktemp -d /tmp/gp-bench-XXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
