@@ -52,10 +52,11 @@ let package = Package(
             ],
             path: "Sources/Shared"
         ),
+        .target(name: "SQLiteStore", dependencies: grdb, path: "Sources/SQLiteStore"),
         .target(name: "Gateway", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/Gateway"),
-        .target(name: "VMService", dependencies: ["Shared"] + grdb + logging + lifecycle, path: "Sources/VMService"),
-        .target(name: "ProxyService", dependencies: ["Shared"] + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
-        .target(name: "PaymentsService", dependencies: ["Shared"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
+        .target(name: "VMService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/VMService"),
+        .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore"] + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
+        .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
         .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/PortCheckService"),
         .target(
             name: "ProviderCLI",

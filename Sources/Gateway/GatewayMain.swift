@@ -20,12 +20,14 @@ public enum GatewayMain {
                     ("golem-payments", HealthClient(wrapping: paymentsClient)),
                 ])
             let gatewaySettings = GatewaySettings(settings)
-            let app = GatewayApplication.make(backends: backends, settings: gatewaySettings, logger: logger)
+            let catalog = NodeCatalog()
+            let app = GatewayApplication.make(backends: backends, catalog: catalog, settings: gatewaySettings, logger: logger)
             logger.info("serving REST API", metadata: ["address": "\(settings.host):\(settings.port)"])
             return [
                 RPCClientService(client: vmClient),
                 RPCClientService(client: proxyClient),
                 RPCClientService(client: paymentsClient),
+                CatalogFeed(backends: backends, catalog: catalog, logger: logger),
                 app,
             ]
         }
@@ -33,17 +35,17 @@ public enum GatewayMain {
 }
 
 enum GatewayApplication {
-    static func makeRouter(backends: Backends, settings: GatewaySettings) -> Router<BasicRequestContext> {
+    static func makeRouter(backends: Backends, catalog: NodeCatalog, settings: GatewaySettings) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: DetailErrorMiddleware(maxBodyBytes: settings.maxRequestBodyBytes))
-        VMRoutes(backends: backends, settings: settings).register(on: router)
+        VMRoutes(backends: backends, catalog: catalog, settings: settings).register(on: router)
         ProviderRoutes(backends: backends, settings: settings).register(on: router)
         return router
     }
 
-    static func make(backends: Backends, settings: GatewaySettings, logger: Logger) -> some ApplicationProtocol & Service {
+    static func make(backends: Backends, catalog: NodeCatalog, settings: GatewaySettings, logger: Logger) -> some ApplicationProtocol & Service {
         Application(
-            router: makeRouter(backends: backends, settings: settings),
+            router: makeRouter(backends: backends, catalog: catalog, settings: settings),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "golem-provider"),
             logger: logger)
     }

@@ -7,10 +7,12 @@ public enum ProxyServiceMain {
     public static func run() async {
         await ServiceMain.run(name: "golem-proxy") { settings, logger in
             let store = try PortMappingStore(path: settings.paths.database("proxy"))
+            let events = EventHub<MappingChange>()
             let table = PortForwardingTable(
                 store: store,
                 forwarder: SSHForwarder(bindHost: settings.sshProxyHost, logger: logger),
                 range: settings.portRangeStart..<settings.portRangeEnd,
+                events: events,
                 logger: logger)
             try await table.restore()
 
@@ -21,7 +23,7 @@ public enum ProxyServiceMain {
                 return (true, ["mappings": "\(mappings.count)", "listening": "\(mappings.filter(\.listening).count)"])
             }
             let server = try RPCEndpoints.makeServer(
-                address: settings.proxyServiceAddress, services: [ProxyGRPCService(table: table), health])
+                address: settings.proxyServiceAddress, services: [ProxyGRPCService(table: table, events: events), health])
             logger.info("serving proxy API", metadata: [
                 "address": "\(settings.proxyServiceAddress)",
                 "range": "\(settings.portRangeStart)-\(settings.portRangeEnd - 1)",
@@ -32,6 +34,7 @@ public enum ProxyServiceMain {
                 RPCClientService(client: vmClient),
                 reconciler,
                 ListenerShutdown(table: table),
+                EventHubShutdown(hub: events),
             ]
         }
     }

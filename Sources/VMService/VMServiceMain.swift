@@ -27,7 +27,7 @@ public enum VMServiceMain {
             logger.info("serving VM API", metadata: ["address": "\(settings.vmServiceAddress)", "driver": "\(driver.name)"])
             var services: [any Service] = [
                 RPCServerService(server: server, address: settings.vmServiceAddress),
-                WatchShutdown(events: events),
+                EventHubShutdown(hub: events),
             ]
             if settings.vmStateRefreshSeconds > 0 {
                 services.append(PeriodicRefresh(lifecycle: lifecycle, interval: .seconds(settings.vmStateRefreshSeconds)))
@@ -51,11 +51,3 @@ struct PeriodicRefresh: Service {
     }
 }
 
-/// Ends open Watch streams when the process shuts down.
-struct WatchShutdown: Service {
-    let events: VMEventHub
-    func run() async throws {
-        try? await gracefulShutdown()
-        await events.close()
-    }
-}

@@ -158,7 +158,8 @@ struct VMLifecycleTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(greeting == "SSH-2.0-fakevm\r\n")
-        #expect(try await node.get("/api/v1/vms/vm-px/access").object()["ssh_port"] as? Int == port)
+        let access = try await node.get("/api/v1/vms/vm-px/access")
+        #expect(try access.object()["ssh_port"] as? Int == port, "\(access.status) \(access.text)")
     }
 
     @Test("sync create answers 200 with a running VM and its port; a failed launch leaves nothing behind")

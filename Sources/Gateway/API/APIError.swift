@@ -60,7 +60,12 @@ struct DetailErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 enum JSONResponse {
-    static let encoder = JSONEncoder()
+    /// Sorted keys: the same answer is always the same bytes (the platform encoder's own order is random).
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)

@@ -7,6 +7,7 @@ import Shared
 /// The original node's VM routes (reference/original-provider.md 1.3), answered from the services' state.
 struct VMRoutes<Context: RequestContext>: Sendable {
     let backends: Backends
+    let catalog: NodeCatalog
     let settings: GatewaySettings
 
     func register(on router: Router<Context>) {
@@ -63,6 +64,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
             }
             throw error
         }
+        catalog.vmUpdated(created.vm)
         context.logger.info("VM creation accepted", metadata: ["vm": "\(create.name)", "job": "\(created.job.jobID)"])
         if request.uri.queryParameters.get("async").map(Self.isTrue) ?? false {
             return try JSONResponse.make(
@@ -111,6 +113,9 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     // MARK: Read
 
     func list() async throws -> Response {
+        if let entries = catalog.list() {
+            return try JSONResponse.make(entries.map { VMInfoBody(vm: $0.0, mapping: $0.1) })
+        }
         async let vms = backends.call("the VM service") { try await backends.vms.list(.init(), options: backends.options) }
         async let mappings = backends.call("the proxy service") { try await backends.proxy.list(.init(), options: backends.options) }
         let byVM = Dictionary(try await mappings.mappings.map { ($0.vmID, $0) }, uniquingKeysWith: { first, _ in first })
@@ -123,6 +128,11 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     }
 
     func view(_ id: String) async throws -> VMInfoBody {
+        switch catalog.lookup(id) {
+        case .found(let vm, let mapping): return VMInfoBody(vm: vm, mapping: mapping)
+        case .missing: throw APIError.notFound("VM \(id) not found")
+        case .unknown: break
+        }
         async let vm = backends.call("the VM service") {
             try await backends.vms.get(.with { $0.vmID = id }, options: backends.options)
         }
@@ -149,12 +159,21 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     }
 
     func access(_ id: String) async throws -> Response {
-        async let vm = backends.call("the VM service") {
-            try await backends.vms.get(.with { $0.vmID = id }, options: backends.options)
+        let machine: Golem_Provider_Vm_V1_VM
+        let mapping: Golem_Provider_Proxy_V1_PortMapping?
+        switch catalog.lookup(id) {
+        case .found(let vm, let port):
+            (machine, mapping) = (vm, port)
+        case .missing:
+            throw APIError.notFound("VM \(id) not found")
+        case .unknown:
+            async let vm = backends.call("the VM service") {
+                try await backends.vms.get(.with { $0.vmID = id }, options: backends.options)
+            }
+            async let port = backends.mapping(for: id)
+            (machine, mapping) = (try await vm, try await port)
         }
-        async let mapping = backends.mapping(for: id)
-        let machine = try await vm
-        guard let port = try await mapping, port.listening else {
+        guard let port = mapping, port.listening else {
             return try JSONResponse.make(AccessPendingBody(vmID: id, multipassName: machine.hypervisorName), status: .accepted)
         }
         return try JSONResponse.make(AccessBody(
@@ -168,6 +187,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
         let vm = try await backends.call("the VM service") {
             try await backends.vms.stop(.with { $0.vmID = id }, options: RPCEndpoints.callOptions(timeout: .seconds(330)))
         }
+        catalog.vmUpdated(vm)
         return try JSONResponse.make(VMInfoBody(vm: vm, mapping: try await backends.mapping(for: id)))
     }
 
@@ -175,6 +195,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
         let vm = try await backends.call("the VM service") {
             try await backends.vms.start(.with { $0.vmID = id }, options: RPCEndpoints.callOptions(timeout: .seconds(900)))
         }
+        catalog.vmUpdated(vm)
         // The proxy follows the VM's new endpoint through its watch; give it a moment so the answer has the port.
         var mapping = try await backends.mapping(for: id)
         for _ in 0..<25 where vm.state == .running && !(mapping?.listening ?? false) {
@@ -185,9 +206,10 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     }
 
     func delete(_ id: String) async throws -> Response {
-        _ = try await backends.call("the VM service") {
+        let deleted = try await backends.call("the VM service") {
             try await backends.vms.delete(.with { $0.vmID = id }, options: RPCEndpoints.callOptions(timeout: .seconds(330)))
         }
+        catalog.vmDeleted(deleted.vm)
         // The proxy also releases ports of deleted VMs through its watch; this call makes it immediate.
         _ = try? await backends.proxy.release(.with { $0.vmID = id }, options: backends.options)
         _ = try? await backends.payments.unbindStream(.with { $0.vmID = id }, options: backends.options)

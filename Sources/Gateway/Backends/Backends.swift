@@ -7,7 +7,8 @@ struct Backends: Sendable {
     let proxy: ProxyServiceClient
     let payments: PaymentsServiceClient
     let health: [(name: String, client: HealthClient)]
-    let options = RPCEndpoints.callOptions()
+    /// A restarted service is back within a second or two (the supervisor restarts it); wait for it that long.
+    let options = RPCEndpoints.callOptions(timeout: .seconds(5), waitForReady: true)
 
     /// Runs one call, turning its failure into the HTTP error it means for the caller.
     func call<T: Sendable>(_ service: String, _ body: () async throws -> T) async throws -> T {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteStore
 
 public struct StreamBinding: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "stream_bindings"
@@ -22,21 +23,16 @@ public struct StreamBindingStore: Sendable {
     let database: DatabasePool
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        database = try DatabasePool(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.create(table: "stream_bindings") { table in
-                table.primaryKey("vm_id", .text)
-                table.column("stream_id", .text).notNull().indexed()
-                table.column("bound_at_ms", .integer).notNull()
-                table.column("finished_at_ms", .integer)
+        database = try SQLiteDatabase.open(path: path) { migrator in
+            migrator.registerMigration("v1") { db in
+                try db.create(table: "stream_bindings") { table in
+                    table.primaryKey("vm_id", .text)
+                    table.column("stream_id", .text).notNull().indexed()
+                    table.column("bound_at_ms", .integer).notNull()
+                    table.column("finished_at_ms", .integer)
+                }
             }
         }
-        try migrator.migrate(database)
     }
 
     public func binding(vmID: String) throws -> StreamBinding? {

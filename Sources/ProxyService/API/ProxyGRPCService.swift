@@ -4,6 +4,7 @@ import Shared
 /// The `golem.provider.proxy.v1.ProxyService` contract on top of PortForwardingTable.
 struct ProxyGRPCService: Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProtocol {
     let table: PortForwardingTable
+    let events: EventHub<MappingChange>
 
     func expose(request: Golem_Provider_Proxy_V1_ExposeRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_PortMapping {
         do {
@@ -33,6 +34,37 @@ struct ProxyGRPCService: Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProto
     func list(request: Golem_Provider_Proxy_V1_ListRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_ListResponse {
         let mappings = await table.all()
         return .with { $0.mappings = mappings.map { $0.0.proto(listening: $0.listening) } }
+    }
+}
+
+extension ProxyGRPCService {
+    func watch(
+        request: Golem_Provider_Proxy_V1_WatchRequest,
+        response: RPCWriter<Golem_Provider_Proxy_V1_PortMappingEvent>,
+        context: ServerContext
+    ) async throws {
+        // Subscribe before listing so no change between the two is missed (duplicates are harmless: whole states).
+        let (id, changes) = await events.subscribe()
+        defer { Task { await events.unsubscribe(id) } }
+        for (record, listening) in await table.all() {
+            try await response.write(.with {
+                $0.kind = .existing
+                $0.mapping = record.proto(listening: listening)
+            })
+        }
+        try await response.write(.with { $0.kind = .synced })
+        for await change in changes {
+            try await response.write(.with {
+                switch change {
+                case .updated(let record, let listening):
+                    $0.kind = .updated
+                    $0.mapping = record.proto(listening: listening)
+                case .released(let record):
+                    $0.kind = .released
+                    $0.mapping = record.proto(listening: false)
+                }
+            })
+        }
     }
 }
 

@@ -1,6 +1,12 @@
 import Foundation
 import Logging
 import NIOCore
+import Shared
+
+public enum MappingChange: Sendable, Equatable {
+    case updated(PortMappingRecord, listening: Bool)
+    case released(PortMappingRecord)
+}
 
 public enum ProxyError: Error, CustomStringConvertible {
     case noFreePort(range: Range<Int>)
@@ -28,10 +34,12 @@ public actor PortForwardingTable {
     let forwarder: SSHForwarder
     let range: Range<Int>
     let logger: Logger
+    let events: EventHub<MappingChange>
     private var entries: [String: Entry] = [:]
 
-    init(store: PortMappingStore, forwarder: SSHForwarder, range: Range<Int>, logger: Logger) {
+    init(store: PortMappingStore, forwarder: SSHForwarder, range: Range<Int>, events: EventHub<MappingChange>, logger: Logger) {
         self.store = store
+        self.events = events
         self.forwarder = forwarder
         self.range = range
         self.logger = logger
@@ -59,6 +67,7 @@ public actor PortForwardingTable {
                 entry.target.update(host: targetHost, port: targetPort)
                 entries[vmID] = entry
                 logger.info("retargeted", metadata: ["vm": "\(vmID)", "target": "\(targetHost):\(targetPort)"])
+                await events.publish(.updated(entry.record, listening: entry.listener != nil))
             }
             await ensureListening(vmID)
             return (entries[vmID]!.record, entries[vmID]?.listener != nil)
@@ -76,6 +85,7 @@ public actor PortForwardingTable {
                 throw error
             }
             entries[vmID] = Entry(record: record, target: target, listener: listener)
+            await events.publish(.updated(record, listening: true))
             logger.info("exposed VM", metadata: ["vm": "\(vmID)", "port": "\(port)", "target": "\(targetHost):\(targetPort)"])
             return (record, true)
         }
@@ -87,6 +97,7 @@ public actor PortForwardingTable {
         guard let entry = entries.removeValue(forKey: vmID) else { return false }
         try? await entry.listener?.close()
         try store.delete(vmID: vmID)
+        await events.publish(.released(entry.record))
         logger.info("released port", metadata: ["vm": "\(vmID)", "port": "\(entry.record.publicPort)"])
         return true
     }
@@ -106,6 +117,7 @@ public actor PortForwardingTable {
         do {
             let listener = try await forwarder.listen(port: entry.record.publicPort, target: entry.target)
             entries[vmID]?.listener = listener
+            await events.publish(.updated(entry.record, listening: true))
         } catch {
             logger.error("cannot listen on the VM's port", metadata: [
                 "vm": "\(vmID)", "port": "\(entry.record.publicPort)", "error": "\(error)",

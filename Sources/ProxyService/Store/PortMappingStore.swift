@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteStore
 
 public struct PortMappingRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "port_mappings"
@@ -23,22 +24,17 @@ public struct PortMappingStore: Sendable {
     let database: DatabasePool
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        database = try DatabasePool(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.create(table: "port_mappings") { table in
-                table.primaryKey("vm_id", .text)
-                table.column("public_port", .integer).notNull().unique()
-                table.column("target_host", .text).notNull()
-                table.column("target_port", .integer).notNull()
-                table.column("created_at_ms", .integer).notNull()
+        database = try SQLiteDatabase.open(path: path) { migrator in
+            migrator.registerMigration("v1") { db in
+                try db.create(table: "port_mappings") { table in
+                    table.primaryKey("vm_id", .text)
+                    table.column("public_port", .integer).notNull().unique()
+                    table.column("target_host", .text).notNull()
+                    table.column("target_port", .integer).notNull()
+                    table.column("created_at_ms", .integer).notNull()
+                }
             }
         }
-        try migrator.migrate(database)
     }
 
     public func all() throws -> [PortMappingRecord] {

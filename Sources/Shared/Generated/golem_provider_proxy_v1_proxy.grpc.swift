@@ -72,12 +72,26 @@ public enum Golem_Provider_Proxy_V1_ProxyService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Watch" metadata.
+        public enum Watch: Sendable {
+            /// Request type for "Watch".
+            public typealias Input = Golem_Provider_Proxy_V1_WatchRequest
+            /// Response type for "Watch".
+            public typealias Output = Golem_Provider_Proxy_V1_PortMappingEvent
+            /// Descriptor for "Watch".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "golem.provider.proxy.v1.ProxyService"),
+                method: "Watch",
+                type: .serverStreaming
+            )
+        }
         /// Descriptors for all methods in the "golem.provider.proxy.v1.ProxyService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Expose.descriptor,
             Release.descriptor,
             Get.descriptor,
-            List.descriptor
+            List.descriptor,
+            Watch.descriptor
         ]
     }
 }
@@ -167,6 +181,24 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_ListRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_ListResponse>
+
+        /// Handle the "Watch" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The full table first, then every change, for as long as the caller listens.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Golem_Provider_Proxy_V1_WatchRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Proxy_V1_PortMappingEvent` messages.
+        func watch(
+            request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent>
     }
 
     /// Service protocol for the "golem.provider.proxy.v1.ProxyService" service.
@@ -240,6 +272,24 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_ListRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_ListResponse>
+
+        /// Handle the "Watch" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The full table first, then every change, for as long as the caller listens.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_WatchRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Proxy_V1_PortMappingEvent` messages.
+        func watch(
+            request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent>
     }
 
     /// Simple service protocol for the "golem.provider.proxy.v1.ProxyService" service.
@@ -311,6 +361,25 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             request: Golem_Provider_Proxy_V1_ListRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Golem_Provider_Proxy_V1_ListResponse
+
+        /// Handle the "Watch" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The full table first, then every change, for as long as the caller listens.
+        ///
+        /// - Parameters:
+        ///   - request: A `Golem_Provider_Proxy_V1_WatchRequest` message.
+        ///   - response: A response stream of `Golem_Provider_Proxy_V1_PortMappingEvent` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func watch(
+            request: Golem_Provider_Proxy_V1_WatchRequest,
+            response: GRPCCore.RPCWriter<Golem_Provider_Proxy_V1_PortMappingEvent>,
+            context: GRPCCore.ServerContext
+        ) async throws
     }
 }
 
@@ -357,6 +426,17 @@ extension Golem_Provider_Proxy_V1_ProxyService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_ListResponse>(),
             handler: { request, context in
                 try await self.list(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Golem_Provider_Proxy_V1_ProxyService.Method.Watch.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_WatchRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_PortMappingEvent>(),
+            handler: { request, context in
+                try await self.watch(
                     request: request,
                     context: context
                 )
@@ -410,6 +490,17 @@ extension Golem_Provider_Proxy_V1_ProxyService.ServiceProtocol {
             context: context
         )
         return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func watch(
+        request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent> {
+        let response = try await self.watch(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
     }
 }
 
@@ -465,6 +556,23 @@ extension Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProtocol {
                 context: context
             ),
             metadata: [:]
+        )
+    }
+
+    public func watch(
+        request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent> {
+        return GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent>(
+            metadata: [:],
+            producer: { writer in
+                try await self.watch(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
         )
     }
 }
@@ -560,6 +668,29 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_ListResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_ListResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Watch" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The full table first, then every change, for as long as the caller listens.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_WatchRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Proxy_V1_WatchRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Proxy_V1_PortMappingEvent` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func watch<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Proxy_V1_WatchRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_PortMappingEvent>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Golem_Provider_Proxy_V1_PortMappingEvent>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -706,6 +837,38 @@ extension Golem_Provider_Proxy_V1_ProxyService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Watch" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The full table first, then every change, for as long as the caller listens.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_WatchRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Proxy_V1_WatchRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Proxy_V1_PortMappingEvent` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func watch<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Proxy_V1_WatchRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_PortMappingEvent>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Golem_Provider_Proxy_V1_PortMappingEvent>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Golem_Provider_Proxy_V1_ProxyService.Method.Watch.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -815,6 +978,33 @@ extension Golem_Provider_Proxy_V1_ProxyService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_ListRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_ListResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Watch" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The full table first, then every change, for as long as the caller listens.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Golem_Provider_Proxy_V1_WatchRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func watch<Result>(
+        request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_WatchRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Golem_Provider_Proxy_V1_PortMappingEvent>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.watch(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_WatchRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_PortMappingEvent>(),
             options: options,
             onResponse: handleResponse
         )
@@ -942,6 +1132,37 @@ extension Golem_Provider_Proxy_V1_ProxyService.ClientProtocol {
             metadata: metadata
         )
         return try await self.list(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Watch" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The full table first, then every change, for as long as the caller listens.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func watch<Result>(
+        _ message: Golem_Provider_Proxy_V1_WatchRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Golem_Provider_Proxy_V1_PortMappingEvent>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_WatchRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.watch(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -115,6 +115,93 @@ public nonisolated struct Golem_Provider_Proxy_V1_ListResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Golem_Provider_Proxy_V1_WatchRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Proxy_V1_PortMappingEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Golem_Provider_Proxy_V1_PortMappingEvent.Kind = .unspecified
+
+  public var mapping: Golem_Provider_Proxy_V1_PortMapping {
+    get {_mapping ?? Golem_Provider_Proxy_V1_PortMapping()}
+    set {_mapping = newValue}
+  }
+  /// Returns true if `mapping` has been explicitly set.
+  public var hasMapping: Bool {self._mapping != nil}
+  /// Clears the value of `mapping`. Subsequent reads from it will return its default value.
+  public mutating func clearMapping() {self._mapping = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+
+    /// A mapping that existed when the watch began (sent first, one per mapping).
+    case existing // = 1
+
+    /// Sent once after the EXISTING events: the watcher now holds the full table.
+    case synced // = 2
+
+    /// A mapping was added or changed (target, listening).
+    case updated // = 3
+
+    /// A mapping was released; `mapping` is its last state.
+    case released // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .existing
+      case 2: self = .synced
+      case 3: self = .updated
+      case 4: self = .released
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .existing: return 1
+      case .synced: return 2
+      case .updated: return 3
+      case .released: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Golem_Provider_Proxy_V1_PortMappingEvent.Kind] = [
+      .unspecified,
+      .existing,
+      .synced,
+      .updated,
+      .released,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _mapping: Golem_Provider_Proxy_V1_PortMapping? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "golem.provider.proxy.v1"
@@ -346,4 +433,66 @@ nonisolated extension Golem_Provider_Proxy_V1_ListResponse: SwiftProtobuf.Messag
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_WatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WatchRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_WatchRequest, rhs: Golem_Provider_Proxy_V1_WatchRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_PortMappingEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PortMappingEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}mapping\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._mapping) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    try { if let v = self._mapping {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_PortMappingEvent, rhs: Golem_Provider_Proxy_V1_PortMappingEvent) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs._mapping != rhs._mapping {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_PortMappingEvent.Kind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_EXISTING\0\u{1}KIND_SYNCED\0\u{1}KIND_UPDATED\0\u{1}KIND_RELEASED\0")
 }

@@ -43,11 +43,12 @@ public enum RPCEndpoints {
         return GRPCClient(transport: transport)
     }
 
-    /// Options for a request/response call: fail fast when the service is down instead of queueing.
-    public static func callOptions(timeout: Duration = .seconds(15)) -> CallOptions {
+    /// Options for a request/response call. With `waitForReady` the call rides out a service restart (it waits
+    /// for the connection until the deadline); without it, it fails at once when the service is down.
+    public static func callOptions(timeout: Duration = .seconds(15), waitForReady: Bool = false) -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = timeout
-        options.waitForReady = false
+        options.waitForReady = waitForReady
         return options
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Shared
 
 /// Creates, starts, stops and deletes VMs on the driver and keeps the store and the event stream in step.
 /// One operation per VM at a time; reads never wait for the hypervisor (they answer from the store).

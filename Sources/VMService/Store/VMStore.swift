@@ -1,21 +1,16 @@
 import Foundation
 import GRDB
+import SQLiteStore
 
 /// VMService's SQLite database (WAL): VM records and creation jobs.
 public struct VMStore: Sendable {
     let database: DatabasePool
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        database = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        database = try SQLiteDatabase.open(path: path, migrations: Self.register)
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
+    static func register(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1") { db in
             try db.create(table: "vms") { table in
                 table.primaryKey("id", .text)
@@ -42,7 +37,6 @@ public struct VMStore: Sendable {
                 table.column("updated_at_ms", .integer).notNull()
             }
         }
-        return migrator
     }
 
     public func vm(_ id: String) throws -> VMRecord? {
