@@ -1,3 +1,4 @@
+import Hummingbird
 import Shared
 import Testing
 @testable import Gateway
@@ -50,5 +51,18 @@ import Testing
         guard case .missing = catalog.lookup("a") else { Issue.record("expected missing"); return }
         catalog.vmUpdated(vm("a", .creating, at: 30))  // created again under the same name
         guard case .found = catalog.lookup("a") else { Issue.record("expected the new VM"); return }
+    }
+
+    @Test func everyChangeMovesTheVersionSoCachedAnswersExpire() {
+        let catalog = NodeCatalog()
+        catalog.replaceVMs([])
+        catalog.replaceMappings([])
+        let before = catalog.syncedVersion
+        catalog.mappingUpdated(mapping("a", port: 50801))
+        #expect(catalog.syncedVersion != before)
+        let cache = EncodedListCache()
+        cache.store(ByteBuffer(string: "[]"), version: 7)
+        #expect(cache.body(version: 7) == ByteBuffer(string: "[]"))
+        #expect(cache.body(version: 8) == nil)
     }
 }

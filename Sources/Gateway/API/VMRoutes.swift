@@ -9,6 +9,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     let backends: Backends
     let catalog: NodeCatalog
     let settings: GatewaySettings
+    let listCache = EncodedListCache()
 
     func register(on router: Router<Context>) {
         let vms = router.group("api/v1/vms")
@@ -113,8 +114,13 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     // MARK: Read
 
     func list() async throws -> Response {
-        if let entries = catalog.list() {
-            return try JSONResponse.make(entries.map { VMInfoBody(vm: $0.0, mapping: $0.1) })
+        if let version = catalog.syncedVersion, let body = listCache.body(version: version) {
+            return JSONResponse.raw(body)
+        }
+        if let (version, entries) = catalog.versionedList() {
+            let body = ByteBuffer(bytes: try JSONResponse.encoder.encode(entries.map { VMInfoBody(vm: $0.0, mapping: $0.1) }))
+            listCache.store(body, version: version)
+            return JSONResponse.raw(body)
         }
         async let vms = backends.call("the VM service") { try await backends.vms.list(.init(), options: backends.options) }
         async let mappings = backends.call("the proxy service") { try await backends.proxy.list(.init(), options: backends.options) }

@@ -23,21 +23,42 @@ final class NodeCatalog: Sendable {
         var mappings: [String: Mapping] = [:]
         var vmsSynced = false
         var mappingsSynced = false
+        /// Bumped on every change, so answers derived from the catalog can be cached per version.
+        var version: UInt64 = 0
         var synced: Bool { vmsSynced && mappingsSynced }
     }
 
     private let state = Mutex(State())
 
+    /// Every change goes through here, so the version always moves with the content.
+    private func change(_ body: (inout State) -> Void) {
+        state.withLock { state in
+            body(&state)
+            state.version &+= 1
+        }
+    }
+
     var isSynced: Bool { state.withLock { $0.synced } }
 
     /// Every VM with its mapping, oldest first; nil while not synced.
     func list() -> [(VM, Mapping?)]? {
+        versionedList()?.entries
+    }
+
+    /// The list and the catalog version it was read at.
+    func versionedList() -> (version: UInt64, entries: [(VM, Mapping?)])? {
         state.withLock { state in
             guard state.synced else { return nil }
-            return state.vms.values
+            let entries = state.vms.values
                 .sorted { ($0.createdAtUnixMs, $0.id) < ($1.createdAtUnixMs, $1.id) }
                 .map { ($0, state.mappings[$0.id]) }
+            return (state.version, entries)
         }
+    }
+
+    /// The current version while synced, without copying anything.
+    var syncedVersion: UInt64? {
+        state.withLock { $0.synced ? $0.version : nil }
     }
 
     func lookup(_ id: String) -> Lookup {
@@ -51,7 +72,7 @@ final class NodeCatalog: Sendable {
     // MARK: VM changes (from the Watch stream, and from this gateway's own calls for read-your-writes)
 
     func replaceVMs(_ vms: [VM]) {
-        state.withLock { state in
+        change { state in
             state.vms = Dictionary(vms.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
             state.vmsSynced = true
         }
@@ -59,7 +80,7 @@ final class NodeCatalog: Sendable {
 
     /// Applies a VM's state unless the catalog already holds a newer one (or deleted it later).
     func vmUpdated(_ vm: VM) {
-        state.withLock { state in
+        change { state in
             if let deleted = state.deletedAt[vm.id], vm.updatedAtUnixMs <= deleted { return }
             if let current = state.vms[vm.id], current.updatedAtUnixMs > vm.updatedAtUnixMs { return }
             state.vms[vm.id] = vm
@@ -67,7 +88,7 @@ final class NodeCatalog: Sendable {
     }
 
     func vmDeleted(_ vm: VM) {
-        state.withLock { state in
+        change { state in
             if let current = state.vms[vm.id], current.updatedAtUnixMs > vm.updatedAtUnixMs { return }
             state.vms[vm.id] = nil
             state.deletedAt[vm.id] = max(vm.updatedAtUnixMs, state.deletedAt[vm.id] ?? 0)
@@ -78,18 +99,18 @@ final class NodeCatalog: Sendable {
         }
     }
 
-    func vmsDisconnected() { state.withLock { $0.vmsSynced = false } }
+    func vmsDisconnected() { change { $0.vmsSynced = false } }
 
     // MARK: Mapping changes (from the proxy's Watch stream only: it is ordered)
 
     func replaceMappings(_ mappings: [Mapping]) {
-        state.withLock { state in
+        change { state in
             state.mappings = Dictionary(mappings.map { ($0.vmID, $0) }, uniquingKeysWith: { _, last in last })
             state.mappingsSynced = true
         }
     }
 
-    func mappingUpdated(_ mapping: Mapping) { state.withLock { $0.mappings[mapping.vmID] = mapping } }
-    func mappingReleased(_ mapping: Mapping) { state.withLock { $0.mappings[mapping.vmID] = nil } }
-    func mappingsDisconnected() { state.withLock { $0.mappingsSynced = false } }
+    func mappingUpdated(_ mapping: Mapping) { change { $0.mappings[mapping.vmID] = mapping } }
+    func mappingReleased(_ mapping: Mapping) { change { $0.mappings[mapping.vmID] = nil } }
+    func mappingsDisconnected() { change { $0.mappingsSynced = false } }
 }
