@@ -31,45 +31,43 @@ struct BadInputTests {
 
     @Test("every validation rule and malformed body answers 422 naming the field, and creates nothing")
     func validationRules() async throws {
-        let node = try TestNode()
-        try await node.start()
-        defer { Task { await node.stop() } }
-        for item in Self.cases {
-            let answer = try await node.post("/api/v1/vms?async=true", body: item.body)
-            #expect(answer.status == 422, "\(item.name): \(answer.text)")
-            let issues = (try? answer.object())?["detail"] as? [[String: Any]] ?? []
-            let match = issues.first { ($0["loc"] as? [String]) == item.field }
-            #expect(match?["type"] as? String == item.type, "\(item.name): \(answer.text)")
-            #expect((match?["msg"] as? String)?.isEmpty == false, "\(item.name)")
+        try await TestNode.withNode { node in
+            for item in Self.cases {
+                let answer = try await node.post("/api/v1/vms?async=true", body: item.body)
+                #expect(answer.status == 422, "\(item.name): \(answer.text)")
+                let issues = (try? answer.object())?["detail"] as? [[String: Any]] ?? []
+                let match = issues.first { ($0["loc"] as? [String]) == item.field }
+                #expect(match?["type"] as? String == item.type, "\(item.name): \(answer.text)")
+                #expect((match?["msg"] as? String)?.isEmpty == false, "\(item.name)")
+            }
+            #expect(try await node.get("/api/v1/vms").text == "[]")
+            #expect(node.multipassCalls().filter { $0.first == "launch" }.isEmpty)
         }
-        #expect(try await node.get("/api/v1/vms").text == "[]")
-        #expect(node.multipassCalls().filter { $0.first == "launch" }.isEmpty)
     }
 
     @Test("oversized body 413, unknown VM 404 on every route, unknown job 404, unknown route 404")
     func otherErrors() async throws {
-        let node = try TestNode()
-        try await node.start()
-        defer { Task { await node.stop() } }
-        let huge = #"{"name":"vm-x","ssh_key":"ssh-ed25519 \#(String(repeating: "A", count: 200_000))"}"#
-        let tooLarge = try await node.post("/api/v1/vms", body: huge)
-        #expect(tooLarge.status == 413)
-        #expect((try tooLarge.object()["detail"] as? String)?.contains("larger than") == true)
+        try await TestNode.withNode { node in
+            let huge = #"{"name":"vm-x","ssh_key":"ssh-ed25519 \#(String(repeating: "A", count: 200_000))"}"#
+            let tooLarge = try await node.post("/api/v1/vms", body: huge)
+            #expect(tooLarge.status == 413)
+            #expect((try tooLarge.object()["detail"] as? String)?.contains("larger than") == true)
 
-        #expect(try await node.get("/api/v1/vms/ghost").object()["detail"] as? String == "VM ghost not found")
-        #expect(try await node.get("/api/v1/vms/ghost/access").status == 404)
-        #expect(try await node.post("/api/v1/vms/ghost/stop").status == 404)
-        #expect(try await node.post("/api/v1/vms/ghost/start").status == 404)
-        #expect(try await node.delete("/api/v1/vms/ghost").status == 404)
-        let job = try await node.get("/api/v1/vms/jobs/ghost")
-        #expect(job.status == 404)
-        #expect(try job.object()["detail"] as? String == "job not found")
-        #expect(try await node.get("/api/v1/nothing-here").status == 404)
+            #expect(try await node.get("/api/v1/vms/ghost").object()["detail"] as? String == "VM ghost not found")
+            #expect(try await node.get("/api/v1/vms/ghost/access").status == 404)
+            #expect(try await node.post("/api/v1/vms/ghost/stop").status == 404)
+            #expect(try await node.post("/api/v1/vms/ghost/start").status == 404)
+            #expect(try await node.delete("/api/v1/vms/ghost").status == 404)
+            let job = try await node.get("/api/v1/vms/jobs/ghost")
+            #expect(job.status == 404)
+            #expect(try job.object()["detail"] as? String == "job not found")
+            #expect(try await node.get("/api/v1/nothing-here").status == 404)
 
-        let stream = try await node.get("/api/v1/vms/ghost/stream")
-        #expect(stream.status == 400)
-        #expect(try stream.object()["detail"] as? String == "streaming payments not enabled on this provider")
-        #expect(try await node.get("/api/v1/payments/streams").status == 400)
-        #expect(try await node.get("/api/v1/vms").text == "[]")
+            let stream = try await node.get("/api/v1/vms/ghost/stream")
+            #expect(stream.status == 400)
+            #expect(try stream.object()["detail"] as? String == "streaming payments not enabled on this provider")
+            #expect(try await node.get("/api/v1/payments/streams").status == 400)
+            #expect(try await node.get("/api/v1/vms").text == "[]")
+        }
     }
 }

@@ -156,3 +156,23 @@ public struct TestFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension TestNode {
+    /// Runs `body` with a started node and always stops the node afterwards, whether the body passes or throws,
+    /// so no test leaves processes behind.
+    public static func withNode<T: Sendable>(
+        extraEnvironment: [String: String] = [:],
+        _ body: (TestNode) async throws -> T
+    ) async throws -> T {
+        let node = try TestNode(extraEnvironment: extraEnvironment)
+        do {
+            try await node.start()
+            let result = try await body(node)
+            await node.stop()
+            return result
+        } catch {
+            await node.stop()
+            throw error
+        }
+    }
+}
