@@ -43,28 +43,20 @@ extension ProxyGRPCService {
         response: RPCWriter<Golem_Provider_Proxy_V1_PortMappingEvent>,
         context: ServerContext
     ) async throws {
-        // Subscribe before listing so no change between the two is missed (duplicates are harmless: whole states).
-        let (id, changes) = await events.subscribe()
-        defer { Task { await events.unsubscribe(id) } }
-        for (record, listening) in await table.all() {
-            try await response.write(.with {
-                $0.kind = .existing
-                $0.mapping = record.proto(listening: listening)
+        try await events.serveWatch(
+            snapshot: { await table.all() },
+            existing: { entry in
+                try await response.write(.with { $0.kind = .existing; $0.mapping = entry.0.proto(listening: entry.listening) })
+            },
+            synced: { try await response.write(.with { $0.kind = .synced }) },
+            change: { change in
+                try await response.write(.with {
+                    switch change {
+                    case .updated(let record, let listening): $0.kind = .updated; $0.mapping = record.proto(listening: listening)
+                    case .released(let record): $0.kind = .released; $0.mapping = record.proto(listening: false)
+                    }
+                })
             })
-        }
-        try await response.write(.with { $0.kind = .synced })
-        for await change in changes {
-            try await response.write(.with {
-                switch change {
-                case .updated(let record, let listening):
-                    $0.kind = .updated
-                    $0.mapping = record.proto(listening: listening)
-                case .released(let record):
-                    $0.kind = .released
-                    $0.mapping = record.proto(listening: false)
-                }
-            })
-        }
     }
 }
 

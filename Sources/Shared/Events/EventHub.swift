@@ -40,6 +40,22 @@ public actor EventHub<Change: Sendable> {
     }
 
     public var subscriberCount: Int { subscribers.count }
+
+    /// Serves one Watch call: the full state (`snapshot`), a synced marker, then every change until the caller
+    /// leaves or the hub closes. It subscribes before reading the snapshot, so no change in between is missed
+    /// (a change may arrive twice; harmless, since changes carry whole states).
+    public func serveWatch<Item>(
+        snapshot: () async throws -> [Item],
+        existing: (Item) async throws -> Void,
+        synced: () async throws -> Void,
+        change: (Change) async throws -> Void
+    ) async throws {
+        let (id, changes) = subscribe()
+        defer { Task { await self.unsubscribe(id) } }
+        for item in try await snapshot() { try await existing(item) }
+        try await synced()
+        for await next in changes { try await change(next) }
+    }
 }
 
 /// Closes a hub when the process shuts down.

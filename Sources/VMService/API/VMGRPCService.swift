@@ -69,28 +69,18 @@ struct VMGRPCService: Golem_Provider_Vm_V1_VMService.SimpleServiceProtocol {
         response: RPCWriter<Golem_Provider_Vm_V1_VMEvent>,
         context: ServerContext
     ) async throws {
-        // Subscribe before listing so no change between the two is missed (duplicates are harmless: whole states).
-        let (id, changes) = await events.subscribe()
-        defer { Task { await events.unsubscribe(id) } }
-        for vm in try store.vms() {
-            try await response.write(.with {
-                $0.kind = .existing
-                $0.vm = vm.proto
+        try await events.serveWatch(
+            snapshot: { try store.vms() },
+            existing: { vm in try await response.write(.with { $0.kind = .existing; $0.vm = vm.proto }) },
+            synced: { try await response.write(.with { $0.kind = .synced }) },
+            change: { change in
+                try await response.write(.with {
+                    switch change {
+                    case .updated(let vm): $0.kind = .updated; $0.vm = vm.proto
+                    case .deleted(let vm): $0.kind = .deleted; $0.vm = vm.proto
+                    }
+                })
             })
-        }
-        try await response.write(.with { $0.kind = .synced })
-        for await change in changes {
-            try await response.write(.with {
-                switch change {
-                case .updated(let vm):
-                    $0.kind = .updated
-                    $0.vm = vm.proto
-                case .deleted(let vm):
-                    $0.kind = .deleted
-                    $0.vm = vm.proto
-                }
-            })
-        }
     }
 
     private func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
