@@ -55,12 +55,12 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: grdb, path: "Sources/SQLiteStore"),
         .target(name: "Gateway", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/Gateway"),
         .target(name: "VMService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/VMService"),
-        .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore"] + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
+        .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore"] + grpc + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
         .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
         .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/PortCheckService"),
         .target(
             name: "ProviderCLI",
-            dependencies: ["Shared"] + logging + nio + [
+            dependencies: ["Shared"] + grpc + logging + nio + [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -89,7 +89,7 @@ let package = Package(
             path: "Tests/GatewayTests"
         ),
         .testTarget(name: "VMServiceTests", dependencies: ["VMService", "Shared"], path: "Tests/VMServiceTests"),
-        .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared"] + nio, path: "Tests/ProxyServiceTests"),
+        .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared", "ProviderTestSupport"] + nio, path: "Tests/ProxyServiceTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ProviderTestSupport", "Shared"],

@@ -6,12 +6,18 @@ import Shared
 public enum ProxyServiceMain {
     public static func run() async {
         await ServiceMain.run(name: "golem-proxy") { settings, logger in
+            FileDescriptorLimit.raiseToHardLimit(need: 2 * settings.proxyMaxConnections + 256, logger: logger)
             let store = try PortMappingStore(path: settings.paths.database("proxy"))
             let events = EventHub<MappingChange>()
+            let policy = ForwardingPolicy(
+                connectTimeout: .milliseconds(Int64(settings.proxyConnectTimeoutSeconds * 1000)),
+                idleTimeout: settings.proxyIdleTimeoutSeconds > 0 ? .milliseconds(Int64(settings.proxyIdleTimeoutSeconds * 1000)) : nil,
+                maxConnectionsPerVM: settings.proxyMaxConnectionsPerVM)
             let table = PortForwardingTable(
                 store: store,
-                forwarder: SSHForwarder(bindHost: settings.sshProxyHost, logger: logger),
+                forwarder: SSHForwarder(bindHost: settings.sshProxyHost, policy: policy, logger: logger),
                 range: settings.portRangeStart..<settings.portRangeEnd,
+                maxConnections: settings.proxyMaxConnections,
                 events: events,
                 logger: logger)
             try await table.restore()
@@ -23,7 +29,9 @@ public enum ProxyServiceMain {
                 return (true, ["mappings": "\(mappings.count)", "listening": "\(mappings.filter(\.listening).count)"])
             }
             let server = try RPCEndpoints.makeServer(
-                address: settings.proxyServiceAddress, services: [ProxyGRPCService(table: table, events: events), health])
+                address: settings.proxyServiceAddress, services: [ProxyGRPCService(
+                    table: table, events: events,
+                    limits: (settings.proxyMaxConnections, settings.proxyMaxConnectionsPerVM, settings.proxyIdleTimeoutSeconds)), health])
             logger.info("serving proxy API", metadata: [
                 "address": "\(settings.proxyServiceAddress)",
                 "range": "\(settings.portRangeStart)-\(settings.portRangeEnd - 1)",

@@ -2,87 +2,185 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ProviderTestSupport
 import Testing
 @testable import ProxyService
 
-/// Real sockets on loopback: an echo "VM", a listener of ours in front, a client through it.
+/// Real sockets on loopback: an echo "VM", a listener of ours in front, blocking clients through it.
 @Suite struct ForwardingTests {
     final class Echo: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.writeAndFlush(data, promise: nil) }
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case .some(.inputClosed) = event as? ChannelEvent { context.close(mode: .output, promise: nil) }
+            // Close the output after the echoes queued so far are written (an output close of a channel whose
+            // input is shut becomes a full close, which drops queued writes).
+            if case .some(.inputClosed) = event as? ChannelEvent {
+                context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0)))
+                    .assumeIsolated().whenComplete { _ in context.close(mode: .output, promise: nil) }
+            }
         }
     }
 
-    func echoServer() async throws -> any Channel {
+    static func echoServer() async throws -> any Channel {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    @Test func bytesArriveIntactBothWaysAndHalfClosePassesThrough() async throws {
-        let vm = try await echoServer()
-        let forwarder = SSHForwarder(bindHost: "127.0.0.1", logger: Logger(label: "test"))
+    /// A listener on a free port in front of `vm`, accounting to `account`.
+    static func proxy(
+        to vm: any Channel, policy: ForwardingPolicy = ForwardingPolicy(), account: VMTrafficAccount
+    ) async throws -> (listener: any Channel, port: Int) {
+        let forwarder = SSHForwarder(bindHost: "127.0.0.1", policy: policy, logger: Logger(label: "test"))
         let target = ForwardTarget(host: "127.0.0.1", port: vm.localAddress!.port!)
-        let listener = try await forwarder.listen(port: 0, target: target)
-        let port = listener.localAddress!.port!
+        let listener = try await forwarder.listen(port: 0, target: target, account: account)
+        return (listener, listener.localAddress!.port!)
+    }
 
-        // 8 MiB of patterned bytes through the proxy to the echo server and back; the client half-closes.
-        let payload = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        let received = try await Task.detached { try Self.roundTrip(port: port, payload: payload) }.value
-        #expect(received.count == payload.count)
-        #expect(received == payload)
+    static func account(perVM: Int = 64, host: HostTrafficAccount = HostTrafficAccount(maxConnections: 1000)) -> VMTrafficAccount {
+        VMTrafficAccount(maxConnections: perVM, host: host)
+    }
+
+    /// Polls until the counters show no open connection (closing is asynchronous).
+    static func waitUntilIdle(_ account: VMTrafficAccount) async throws -> TrafficStats {
+        for _ in 0..<50 where account.vm.snapshot.connectionsOpen != 0 { try await Task.sleep(for: .milliseconds(100)) }
+        return account.vm.snapshot
+    }
+
+    @Test("100 MB each way arrive intact; the client's half-close reaches the VM and the VM's comes back")
+    func integrityAndHalfClose() async throws {
+        let vm = try await Self.echoServer()
+        let account = Self.account()
+        let (listener, port) = try await Self.proxy(to: vm, account: account)
+        let size = 100 << 20
+
+        let result = try await Task.detached { () throws -> (received: Int, mismatchAt: Int?) in
+            let connection = try #require(TestConnection(port: port, receiveTimeoutSeconds: 30))
+            let writer = Thread {
+                var pattern = PatternStream(seed: 42)
+                var chunk = [UInt8](repeating: 0, count: 64 << 10)
+                var sent = 0
+                while sent < size {
+                    chunk.withUnsafeMutableBytes { pattern.fill($0) }
+                    guard chunk.withUnsafeBytes({ connection.send($0) }) else { return }
+                    sent += chunk.count
+                }
+                connection.shutdownWrite()
+            }
+            writer.start()
+            // Compares what comes back with the same stream, generated in the writer's chunk size.
+            var expected = PatternStream(seed: 42)
+            var reference = [UInt8](repeating: 0, count: 64 << 10)
+            var referenceOffset = reference.count
+            var buffer = [UInt8](repeating: 0, count: 64 << 10)
+            var received = 0
+            var mismatch: Int?
+            while let count = buffer.withUnsafeMutableBytes({ connection.receive(into: $0) }), count > 0 {
+                for index in 0..<count {
+                    if referenceOffset == reference.count {
+                        reference.withUnsafeMutableBytes { expected.fill($0) }
+                        referenceOffset = 0
+                    }
+                    if mismatch == nil, buffer[index] != reference[referenceOffset] { mismatch = received + index }
+                    referenceOffset += 1
+                }
+                received += count
+            }
+            return (received, mismatch)
+        }.value
+
+        #expect(result.received == size, "EOF must come back only after everything was echoed")
+        #expect(result.mismatchAt == nil)
+        let stats = try await Self.waitUntilIdle(account)
+        #expect(stats == TrafficStats(connectionsOpen: 0, connectionsTotal: 1, connectionsRefused: 0, bytesIn: size, bytesOut: size))
         try await listener.close()
         try await vm.close()
     }
 
-    @Test func unreachableVMClosesTheClientPromptly() async throws {
-        let closedPort = try await { () async throws -> Int in
-            let channel = try await echoServer()
-            let port = channel.localAddress!.port!
-            try await channel.close()
-            return port
-        }()
-        let forwarder = SSHForwarder(bindHost: "127.0.0.1", logger: Logger(label: "test"))
-        let listener = try await forwarder.listen(port: 0, target: ForwardTarget(host: "127.0.0.1", port: closedPort))
+    @Test("a VM that does not listen closes the client promptly")
+    func unreachableVMClosesTheClientPromptly() async throws {
+        let vm = try await Self.echoServer()
+        let account = Self.account()
+        let (listener, port) = try await Self.proxy(to: vm, account: account)
+        try await vm.close()
         let started = ContinuousClock.now
-        let received = try await Task.detached { try Self.roundTrip(port: listener.localAddress!.port!, payload: []) }.value
-        #expect(received.isEmpty)
+        let closed = try await Task.detached { try #require(TestConnection(port: port)).isClosedByPeer() }.value
+        #expect(closed)
         #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(try await Self.waitUntilIdle(account).connectionsOpen == 0)
         try await listener.close()
     }
 
-    /// Blocking client: writes everything, shuts down its output, reads until EOF.
-    static func roundTrip(port: Int, payload: [UInt8]) throws -> [UInt8] {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let ok = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard ok == 0 else { throw POSIXError(.ECONNREFUSED) }
-        let writer = Thread {
-            var offset = 0
-            while offset < payload.count {
-                let written = payload[offset...].withUnsafeBytes { send(socket, $0.baseAddress, min($0.count, 65536), Int32(MSG_NOSIGNAL)) }
-                if written <= 0 { break }
-                offset += written
+    @Test("an idle connection is closed after the idle timeout; one that keeps talking stays open")
+    func idleTimeout() async throws {
+        let vm = try await Self.echoServer()
+        let account = Self.account()
+        let policy = ForwardingPolicy(idleTimeout: .milliseconds(800))
+        let (listener, port) = try await Self.proxy(to: vm, policy: policy, account: account)
+
+        let (idleClosed, idleAfter, talkerAlive) = try await Task.detached { () throws -> (Bool, Duration, Bool) in
+            let idle = try #require(TestConnection(port: port, receiveTimeoutSeconds: 5))
+            let talker = try #require(TestConnection(port: port, receiveTimeoutSeconds: 5))
+            let started = ContinuousClock.now
+            let closer = Thread { _ = idle.isClosedByPeer() }
+            closer.start()
+            var alive = true
+            // 2 s of traffic every 300 ms: never idle for 800 ms.
+            for _ in 0..<7 {
+                alive = alive && talker.send("ping") && talker.receive(count: 4) == Array("ping".utf8)
+                usleep(300_000)
             }
-            shutdown(socket, Int32(SHUT_WR))
-        }
-        writer.start()
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = recv(socket, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            received += buffer[0..<count]
-        }
-        return received
+            let idleClosed = idle.isClosedByPeer()
+            return (idleClosed, ContinuousClock.now - started, alive && talker.send("more") && talker.receive(count: 4).count == 4)
+        }.value
+        #expect(idleClosed)
+        #expect(idleAfter < .seconds(4))
+        #expect(talkerAlive)
+        try await listener.close()
+        try await vm.close()
+    }
+
+    @Test("the per-VM and host caps refuse the excess, serve the rest, and count the refusals")
+    func connectionCaps() async throws {
+        let vm = try await Self.echoServer()
+        let host = HostTrafficAccount(maxConnections: 3)
+        let accountA = Self.account(perVM: 2, host: host)
+        let accountB = Self.account(perVM: 2, host: host)
+        let (listenerA, portA) = try await Self.proxy(to: vm, account: accountA)
+        let (listenerB, portB) = try await Self.proxy(to: vm, account: accountB)
+
+        let outcome = try await Task.detached { () throws -> [String: Bool] in
+            func works(_ connection: TestConnection) -> Bool {
+                connection.send("hi") && connection.receive(count: 2) == Array("hi".utf8)
+            }
+            var outcome: [String: Bool] = [:]
+            let a1 = try #require(TestConnection(port: portA, receiveTimeoutSeconds: 3))
+            let a2 = try #require(TestConnection(port: portA, receiveTimeoutSeconds: 3))
+            outcome["a1, a2 served"] = works(a1) && works(a2)
+            let a3 = try #require(TestConnection(port: portA, receiveTimeoutSeconds: 3))
+            outcome["a3 refused by the VM cap"] = a3.isClosedByPeer()
+            let b1 = try #require(TestConnection(port: portB, receiveTimeoutSeconds: 3))
+            outcome["b1 served"] = works(b1)
+            let b2 = try #require(TestConnection(port: portB, receiveTimeoutSeconds: 3))
+            outcome["b2 refused by the host cap"] = b2.isClosedByPeer()
+            outcome["a1 still served"] = works(a1)
+            return outcome
+        }.value
+        #expect(outcome == [
+            "a1, a2 served": true, "a3 refused by the VM cap": true, "b1 served": true,
+            "b2 refused by the host cap": true, "a1 still served": true,
+        ])
+        #expect(accountA.vm.snapshot.connectionsRefused == 1)
+        #expect(accountB.vm.snapshot.connectionsRefused == 1)
+        #expect(host.counters.snapshot.connectionsRefused == 2)
+        #expect(host.counters.snapshot.connectionsTotal == 3)
+        // Everything was closed when the clients went away: the caps are free again.
+        for _ in 0..<50 where host.limit.current != 0 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(host.limit.current == 0)
+        #expect(accountA.vmLimit.current == 0)
+        try await listenerA.close()
+        try await listenerB.close()
+        try await vm.close()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Shared
 
 /// `golem-provider`: runs and operates the provider node.
 public struct GolemProviderCommand: AsyncParsableCommand {
@@ -6,7 +7,7 @@ public struct GolemProviderCommand: AsyncParsableCommand {
         commandName: "golem-provider",
         abstract: "Rent out this machine's CPU, memory and disk as VMs on the Golem VM market.",
         version: "0.1.0",
-        subcommands: [StartCommand.self, StopCommand.self]
+        subcommands: [StartCommand.self, StopCommand.self, ProxyCommand.self]
     )
 
     public init() {}
@@ -27,6 +28,15 @@ struct NodeOptions: ParsableArguments {
         for (name, value) in extra.sorted(by: { $0.key < $1.key }) { arguments += ["--set", "\(name)=\(value)"] }
         for setting in settings { arguments += ["--set", setting] }
         return arguments
+    }
+
+    /// The node's settings, or a usage error that names the bad value.
+    func loadSettings(extra: [String: String] = [:]) throws -> ProviderSettings {
+        do {
+            return try ProviderSettings(source: SettingsSource.load(arguments: flagArguments(extra: extra)))
+        } catch {
+            throw ValidationError("configuration error: \(error)")
+        }
     }
 }
 

@@ -96,7 +96,7 @@ struct Daemonizer {
         try FileManager.default.createDirectory(atPath: settings.paths.logDirectory, withIntermediateDirectories: true)
         let logPath = settings.paths.logDirectory + "/provider.log"
         if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw ValidationError("cannot open \(logPath)") }
         log.seekToEndOfFile()

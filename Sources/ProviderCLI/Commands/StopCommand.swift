@@ -11,12 +11,7 @@ struct StopCommand: AsyncParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        let settings: ProviderSettings
-        do {
-            settings = try ProviderSettings(source: SettingsSource.load(arguments: node.flagArguments()))
-        } catch {
-            throw ValidationError("configuration error: \(error)")
-        }
+        let settings = try node.loadSettings()
         let pidFile = PIDFile(path: settings.paths.pidFile)
         guard let pid = pidFile.read() else {
             print("No PID file found; nothing to stop")

@@ -5,6 +5,7 @@ import Shared
 struct ProxyGRPCService: Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProtocol {
     let table: PortForwardingTable
     let events: EventHub<MappingChange>
+    let limits: (maxConnections: Int, maxConnectionsPerVM: Int, idleTimeoutSeconds: Double)
 
     func expose(request: Golem_Provider_Proxy_V1_ExposeRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_PortMapping {
         do {
@@ -13,8 +14,9 @@ struct ProxyGRPCService: Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProto
             return record.proto(listening: listening)
         } catch let error as ProxyError {
             switch error {
-            case .noFreePort: throw RPCError(code: .resourceExhausted, message: error.description)
+            case .noFreePort, .noVerifiedPort: throw RPCError(code: .resourceExhausted, message: error.description)
             case .invalidTarget: throw RPCError(code: .invalidArgument, message: error.description)
+            case .unknownVM: throw RPCError(code: .notFound, message: error.description)
             }
         }
     }
@@ -38,6 +40,36 @@ struct ProxyGRPCService: Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProto
 }
 
 extension ProxyGRPCService {
+    func getTraffic(request: Golem_Provider_Proxy_V1_GetTrafficRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_GetTrafficResponse {
+        let traffic: (vms: [(PortMappingRecord, TrafficStats)], host: TrafficStats)
+        do {
+            traffic = try await table.traffic(vmID: request.vmID.isEmpty ? nil : request.vmID)
+        } catch let error as ProxyError {
+            throw RPCError(code: .notFound, message: error.description)
+        }
+        return .with {
+            $0.vms = traffic.vms.map { record, stats in
+                .with {
+                    $0.vmID = record.vmID
+                    $0.publicPort = UInt32(record.publicPort)
+                    $0.stats = stats.proto
+                }
+            }
+            $0.host = traffic.host.proto
+            $0.maxConnections = UInt32(limits.maxConnections)
+            $0.maxConnectionsPerVm = UInt32(limits.maxConnectionsPerVM)
+            $0.idleTimeoutSeconds = limits.idleTimeoutSeconds
+        }
+    }
+
+    func setVerifiedPorts(request: Golem_Provider_Proxy_V1_SetVerifiedPortsRequest, context: ServerContext) async throws -> Golem_Provider_Proxy_V1_SetVerifiedPortsResponse {
+        guard let invalid = request.ports.first(where: { !(1...65535).contains($0) }) else {
+            let free = try await table.setVerifiedPorts(VerifiedPortPolicy(enforce: request.enforce, ports: Set(request.ports.map(Int.init))))
+            return .with { $0.usableFree = UInt32(free) }
+        }
+        throw RPCError(code: .invalidArgument, message: "port \(invalid) is outside 1-65535")
+    }
+
     func watch(
         request: Golem_Provider_Proxy_V1_WatchRequest,
         response: RPCWriter<Golem_Provider_Proxy_V1_PortMappingEvent>,
@@ -68,6 +100,18 @@ extension PortMappingRecord {
             $0.targetHost = targetHost
             $0.targetPort = UInt32(targetPort)
             $0.listening = listening
+        }
+    }
+}
+
+extension TrafficStats {
+    var proto: Golem_Provider_Proxy_V1_TrafficStats {
+        .with {
+            $0.connectionsOpen = UInt64(max(0, connectionsOpen))
+            $0.connectionsTotal = UInt64(connectionsTotal)
+            $0.connectionsRefused = UInt64(connectionsRefused)
+            $0.bytesIn = UInt64(bytesIn)
+            $0.bytesOut = UInt64(bytesOut)
         }
     }
 }

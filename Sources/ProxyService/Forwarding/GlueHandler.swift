@@ -40,7 +40,8 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        partner?.partnerCloseFull()
+        // What we already handed to the partner is still delivered; then it closes too.
+        partner?.partnerCloseAfterFlush()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -71,7 +72,18 @@ final class GlueHandler: ChannelDuplexHandler {
 
     private func partnerWrite(_ data: NIOAny) { context?.write(data, promise: nil) }
     private func partnerFlush() { context?.flush() }
-    private func partnerWriteEOF() { context?.close(mode: .output, promise: nil) }
+    /// Shuts our output only once every byte already queued is written: on a channel whose input is shut
+    /// too, NIO turns an output close into a full close, which would drop the queue.
+    private func partnerWriteEOF() { closeAfterFlush(mode: .output) }
+
+    private func partnerCloseAfterFlush() { closeAfterFlush(mode: .all) }
+
+    private func closeAfterFlush(mode: CloseMode) {
+        guard let context else { return }
+        let flushed = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
+        flushed.futureResult.assumeIsolated().whenComplete { _ in context.close(mode: mode, promise: nil) }
+    }
     private func partnerCloseFull() { context?.close(promise: nil) }
 
     private func partnerBecameWritable() {

@@ -34,6 +34,33 @@ public struct PortMappingStore: Sendable {
                     table.column("created_at_ms", .integer).notNull()
                 }
             }
+            migrator.registerMigration("v2-verified-ports") { db in
+                try db.create(table: "verified_port_policy") { table in
+                    table.primaryKey("id", .integer).check { $0 == 1 }
+                    table.column("enforce", .boolean).notNull()
+                    table.column("ports_json", .text).notNull()
+                }
+            }
+        }
+    }
+
+    /// nil until a port check has set a policy (then every port of the range may be handed out).
+    public func verifiedPortPolicy() throws -> VerifiedPortPolicy? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT enforce, ports_json FROM verified_port_policy WHERE id = 1") else {
+                return nil
+            }
+            let ports = try JSONDecoder().decode([Int].self, from: Data((row["ports_json"] as String).utf8))
+            return VerifiedPortPolicy(enforce: row["enforce"], ports: Set(ports))
+        }
+    }
+
+    public func saveVerifiedPortPolicy(_ policy: VerifiedPortPolicy) throws {
+        let json = String(decoding: try JSONEncoder().encode(policy.ports.sorted()), as: UTF8.self)
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO verified_port_policy (id, enforce, ports_json) VALUES (1, ?, ?)",
+                arguments: [policy.enforce, json])
         }
     }
 
@@ -49,4 +76,12 @@ public struct PortMappingStore: Sendable {
     public func delete(vmID: String) throws -> Bool {
         try database.write { try PortMappingRecord.deleteOne($0, key: vmID) }
     }
+}
+
+/// Which ports an external reachability check reached; when enforced, only those are handed to new VMs.
+public struct VerifiedPortPolicy: Sendable, Equatable {
+    public var enforce: Bool
+    public var ports: Set<Int>
+
+    public func allows(_ port: Int) -> Bool { !enforce || ports.contains(port) }
 }

@@ -60,6 +60,13 @@ public struct ProviderSettings: Sendable {
     public var portRangeEnd: Int
     public var sshProxyHost: String
     public var skipPortVerification: Bool
+    /// How long a requestor's connection waits for the VM's SSH port to accept.
+    public var proxyConnectTimeoutSeconds: Double
+    /// A connection with no bytes either way for this long is closed (0 = never).
+    public var proxyIdleTimeoutSeconds: Double
+    public var proxyMaxConnectionsPerVM: Int
+    /// Across all VMs; protects the host's file descriptors and memory.
+    public var proxyMaxConnections: Int
 
     // PortCheckService (the original checker's variable names)
     public var portCheckerHost: String
@@ -116,6 +123,10 @@ public struct ProviderSettings: Sendable {
         }
         sshProxyHost = source.string("SSH_PROXY_HOST", default: "0.0.0.0")
         skipPortVerification = try source.bool("SKIP_PORT_VERIFICATION", default: false)
+        proxyConnectTimeoutSeconds = try source.double("PROXY_CONNECT_TIMEOUT_SECONDS", default: 10, in: 0.1...300)
+        proxyIdleTimeoutSeconds = try source.double("PROXY_IDLE_TIMEOUT_SECONDS", default: 7200, in: 0...(30 * 86400))
+        proxyMaxConnectionsPerVM = try source.int("PROXY_MAX_CONNECTIONS_PER_VM", default: 64, in: 1...100_000)
+        proxyMaxConnections = try source.int("PROXY_MAX_CONNECTIONS", default: 4096, in: 1...1_000_000)
 
         portCheckerHost = source.string("PORT_CHECKER_HOST", default: "127.0.0.1")
         portCheckerPort = try source.int("PORT_CHECKER_PORT", default: 9000, in: 1...65535)

@@ -85,13 +85,41 @@ public enum Golem_Provider_Proxy_V1_ProxyService: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "GetTraffic" metadata.
+        public enum GetTraffic: Sendable {
+            /// Request type for "GetTraffic".
+            public typealias Input = Golem_Provider_Proxy_V1_GetTrafficRequest
+            /// Response type for "GetTraffic".
+            public typealias Output = Golem_Provider_Proxy_V1_GetTrafficResponse
+            /// Descriptor for "GetTraffic".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "golem.provider.proxy.v1.ProxyService"),
+                method: "GetTraffic",
+                type: .unary
+            )
+        }
+        /// Namespace for "SetVerifiedPorts" metadata.
+        public enum SetVerifiedPorts: Sendable {
+            /// Request type for "SetVerifiedPorts".
+            public typealias Input = Golem_Provider_Proxy_V1_SetVerifiedPortsRequest
+            /// Response type for "SetVerifiedPorts".
+            public typealias Output = Golem_Provider_Proxy_V1_SetVerifiedPortsResponse
+            /// Descriptor for "SetVerifiedPorts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "golem.provider.proxy.v1.ProxyService"),
+                method: "SetVerifiedPorts",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "golem.provider.proxy.v1.ProxyService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Expose.descriptor,
             Release.descriptor,
             Get.descriptor,
             List.descriptor,
-            Watch.descriptor
+            Watch.descriptor,
+            GetTraffic.descriptor,
+            SetVerifiedPorts.descriptor
         ]
     }
 }
@@ -199,6 +227,42 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_WatchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent>
+
+        /// Handle the "GetTraffic" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Golem_Provider_Proxy_V1_GetTrafficRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Proxy_V1_GetTrafficResponse` messages.
+        func getTraffic(
+            request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>
+
+        /// Handle the "SetVerifiedPorts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Proxy_V1_SetVerifiedPortsResponse` messages.
+        func setVerifiedPorts(
+            request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>
     }
 
     /// Service protocol for the "golem.provider.proxy.v1.ProxyService" service.
@@ -290,6 +354,42 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_WatchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_PortMappingEvent>
+
+        /// Handle the "GetTraffic" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_GetTrafficRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Golem_Provider_Proxy_V1_GetTrafficResponse` message.
+        func getTraffic(
+            request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>
+
+        /// Handle the "SetVerifiedPorts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Golem_Provider_Proxy_V1_SetVerifiedPortsResponse` message.
+        func setVerifiedPorts(
+            request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>
     }
 
     /// Simple service protocol for the "golem.provider.proxy.v1.ProxyService" service.
@@ -380,6 +480,42 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             response: GRPCCore.RPCWriter<Golem_Provider_Proxy_V1_PortMappingEvent>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "GetTraffic" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+        ///
+        /// - Parameters:
+        ///   - request: A `Golem_Provider_Proxy_V1_GetTrafficRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Golem_Provider_Proxy_V1_GetTrafficResponse` to respond with.
+        func getTraffic(
+            request: Golem_Provider_Proxy_V1_GetTrafficRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Golem_Provider_Proxy_V1_GetTrafficResponse
+
+        /// Handle the "SetVerifiedPorts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+        ///
+        /// - Parameters:
+        ///   - request: A `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Golem_Provider_Proxy_V1_SetVerifiedPortsResponse` to respond with.
+        func setVerifiedPorts(
+            request: Golem_Provider_Proxy_V1_SetVerifiedPortsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Golem_Provider_Proxy_V1_SetVerifiedPortsResponse
     }
 }
 
@@ -437,6 +573,28 @@ extension Golem_Provider_Proxy_V1_ProxyService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_PortMappingEvent>(),
             handler: { request, context in
                 try await self.watch(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Golem_Provider_Proxy_V1_ProxyService.Method.GetTraffic.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_GetTrafficRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_GetTrafficResponse>(),
+            handler: { request, context in
+                try await self.getTraffic(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Golem_Provider_Proxy_V1_ProxyService.Method.SetVerifiedPorts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>(),
+            handler: { request, context in
+                try await self.setVerifiedPorts(
                     request: request,
                     context: context
                 )
@@ -501,6 +659,28 @@ extension Golem_Provider_Proxy_V1_ProxyService.ServiceProtocol {
             context: context
         )
         return response
+    }
+
+    public func getTraffic(
+        request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_GetTrafficResponse> {
+        let response = try await self.getTraffic(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setVerifiedPorts(
+        request: GRPCCore.StreamingServerRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse> {
+        let response = try await self.setVerifiedPorts(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -573,6 +753,32 @@ extension Golem_Provider_Proxy_V1_ProxyService.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func getTraffic(
+        request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_GetTrafficResponse> {
+        return GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>(
+            message: try await self.getTraffic(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setVerifiedPorts(
+        request: GRPCCore.ServerRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse> {
+        return GRPCCore.ServerResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>(
+            message: try await self.setVerifiedPorts(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -691,6 +897,52 @@ extension Golem_Provider_Proxy_V1_ProxyService {
             deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_PortMappingEvent>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Golem_Provider_Proxy_V1_PortMappingEvent>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetTraffic" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_GetTrafficRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Proxy_V1_GetTrafficRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Proxy_V1_GetTrafficResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getTraffic<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_GetTrafficResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetVerifiedPorts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Proxy_V1_SetVerifiedPortsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setVerifiedPorts<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -869,6 +1121,74 @@ extension Golem_Provider_Proxy_V1_ProxyService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetTraffic" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_GetTrafficRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Proxy_V1_GetTrafficRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Proxy_V1_GetTrafficResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getTraffic<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_GetTrafficResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Golem_Provider_Proxy_V1_ProxyService.Method.GetTraffic.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SetVerifiedPorts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Proxy_V1_SetVerifiedPortsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setVerifiedPorts<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Golem_Provider_Proxy_V1_ProxyService.Method.SetVerifiedPorts.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1005,6 +1325,64 @@ extension Golem_Provider_Proxy_V1_ProxyService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_WatchRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_PortMappingEvent>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetTraffic" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Golem_Provider_Proxy_V1_GetTrafficRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getTraffic<Result>(
+        request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getTraffic(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_GetTrafficRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_GetTrafficResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetVerifiedPorts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Golem_Provider_Proxy_V1_SetVerifiedPortsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setVerifiedPorts<Result>(
+        request: GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setVerifiedPorts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1163,6 +1541,72 @@ extension Golem_Provider_Proxy_V1_ProxyService.ClientProtocol {
             metadata: metadata
         )
         return try await self.watch(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetTraffic" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Connection and byte counters per VM and for the host. NOT_FOUND for an unknown vm_id.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getTraffic<Result>(
+        _ message: Golem_Provider_Proxy_V1_GetTrafficRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_GetTrafficResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_GetTrafficRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getTraffic(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetVerifiedPorts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Persisted: the policy survives a restart. Existing mappings keep their ports.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setVerifiedPorts<Result>(
+        _ message: Golem_Provider_Proxy_V1_SetVerifiedPortsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Proxy_V1_SetVerifiedPortsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Golem_Provider_Proxy_V1_SetVerifiedPortsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setVerifiedPorts(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -202,6 +202,127 @@ public nonisolated struct Golem_Provider_Proxy_V1_PortMappingEvent: Sendable {
   fileprivate var _mapping: Golem_Provider_Proxy_V1_PortMapping? = nil
 }
 
+/// Counters since golem-proxy started (they restart at zero with the process, like Prometheus counters).
+public nonisolated struct Golem_Provider_Proxy_V1_TrafficStats: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var connectionsOpen: UInt64 = 0
+
+  public var connectionsTotal: UInt64 = 0
+
+  /// Refused by a connection cap (per VM or host-wide).
+  public var connectionsRefused: UInt64 = 0
+
+  /// Requestor to VM.
+  public var bytesIn: UInt64 = 0
+
+  /// VM to requestor.
+  public var bytesOut: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Proxy_V1_VMTraffic: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var vmID: String = String()
+
+  public var publicPort: UInt32 = 0
+
+  public var stats: Golem_Provider_Proxy_V1_TrafficStats {
+    get {_stats ?? Golem_Provider_Proxy_V1_TrafficStats()}
+    set {_stats = newValue}
+  }
+  /// Returns true if `stats` has been explicitly set.
+  public var hasStats: Bool {self._stats != nil}
+  /// Clears the value of `stats`. Subsequent reads from it will return its default value.
+  public mutating func clearStats() {self._stats = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _stats: Golem_Provider_Proxy_V1_TrafficStats? = nil
+}
+
+/// An empty vm_id asks for every VM.
+public nonisolated struct Golem_Provider_Proxy_V1_GetTrafficRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var vmID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Proxy_V1_GetTrafficResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var vms: [Golem_Provider_Proxy_V1_VMTraffic] = []
+
+  /// Every connection since start, including those of VMs released since.
+  public var host: Golem_Provider_Proxy_V1_TrafficStats {
+    get {_host ?? Golem_Provider_Proxy_V1_TrafficStats()}
+    set {_host = newValue}
+  }
+  /// Returns true if `host` has been explicitly set.
+  public var hasHost: Bool {self._host != nil}
+  /// Clears the value of `host`. Subsequent reads from it will return its default value.
+  public mutating func clearHost() {self._host = nil}
+
+  public var maxConnections: UInt32 = 0
+
+  public var maxConnectionsPerVm: UInt32 = 0
+
+  /// 0 when there is no idle timeout.
+  public var idleTimeoutSeconds: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _host: Golem_Provider_Proxy_V1_TrafficStats? = nil
+}
+
+public nonisolated struct Golem_Provider_Proxy_V1_SetVerifiedPortsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// When true, new mappings only get ports listed here (those an external check reached).
+  public var enforce: Bool = false
+
+  public var ports: [UInt32] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Proxy_V1_SetVerifiedPortsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Ports of the range that are verified (or all, when not enforced) and not held by a VM.
+  public var usableFree: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "golem.provider.proxy.v1"
@@ -495,4 +616,247 @@ nonisolated extension Golem_Provider_Proxy_V1_PortMappingEvent: SwiftProtobuf.Me
 
 nonisolated extension Golem_Provider_Proxy_V1_PortMappingEvent.Kind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_EXISTING\0\u{1}KIND_SYNCED\0\u{1}KIND_UPDATED\0\u{1}KIND_RELEASED\0")
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_TrafficStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TrafficStats"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}connections_open\0\u{3}connections_total\0\u{3}connections_refused\0\u{3}bytes_in\0\u{3}bytes_out\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.connectionsOpen) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.connectionsTotal) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.connectionsRefused) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.bytesIn) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.bytesOut) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.connectionsOpen != 0 {
+      try visitor.visitSingularUInt64Field(value: self.connectionsOpen, fieldNumber: 1)
+    }
+    if self.connectionsTotal != 0 {
+      try visitor.visitSingularUInt64Field(value: self.connectionsTotal, fieldNumber: 2)
+    }
+    if self.connectionsRefused != 0 {
+      try visitor.visitSingularUInt64Field(value: self.connectionsRefused, fieldNumber: 3)
+    }
+    if self.bytesIn != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesIn, fieldNumber: 4)
+    }
+    if self.bytesOut != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesOut, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_TrafficStats, rhs: Golem_Provider_Proxy_V1_TrafficStats) -> Bool {
+    if lhs.connectionsOpen != rhs.connectionsOpen {return false}
+    if lhs.connectionsTotal != rhs.connectionsTotal {return false}
+    if lhs.connectionsRefused != rhs.connectionsRefused {return false}
+    if lhs.bytesIn != rhs.bytesIn {return false}
+    if lhs.bytesOut != rhs.bytesOut {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_VMTraffic: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VMTraffic"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vm_id\0\u{3}public_port\0\u{1}stats\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.vmID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.publicPort) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._stats) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.vmID.isEmpty {
+      try visitor.visitSingularStringField(value: self.vmID, fieldNumber: 1)
+    }
+    if self.publicPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.publicPort, fieldNumber: 2)
+    }
+    try { if let v = self._stats {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_VMTraffic, rhs: Golem_Provider_Proxy_V1_VMTraffic) -> Bool {
+    if lhs.vmID != rhs.vmID {return false}
+    if lhs.publicPort != rhs.publicPort {return false}
+    if lhs._stats != rhs._stats {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_GetTrafficRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetTrafficRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vm_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.vmID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.vmID.isEmpty {
+      try visitor.visitSingularStringField(value: self.vmID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_GetTrafficRequest, rhs: Golem_Provider_Proxy_V1_GetTrafficRequest) -> Bool {
+    if lhs.vmID != rhs.vmID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_GetTrafficResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetTrafficResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vms\0\u{1}host\0\u{3}max_connections\0\u{3}max_connections_per_vm\0\u{3}idle_timeout_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.vms) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._host) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnections) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnectionsPerVm) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.idleTimeoutSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.vms.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.vms, fieldNumber: 1)
+    }
+    try { if let v = self._host {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.maxConnections != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxConnections, fieldNumber: 3)
+    }
+    if self.maxConnectionsPerVm != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxConnectionsPerVm, fieldNumber: 4)
+    }
+    if self.idleTimeoutSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.idleTimeoutSeconds, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_GetTrafficResponse, rhs: Golem_Provider_Proxy_V1_GetTrafficResponse) -> Bool {
+    if lhs.vms != rhs.vms {return false}
+    if lhs._host != rhs._host {return false}
+    if lhs.maxConnections != rhs.maxConnections {return false}
+    if lhs.maxConnectionsPerVm != rhs.maxConnectionsPerVm {return false}
+    if lhs.idleTimeoutSeconds != rhs.idleTimeoutSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_SetVerifiedPortsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetVerifiedPortsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}enforce\0\u{1}ports\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.enforce) }()
+      case 2: try { try decoder.decodeRepeatedUInt32Field(value: &self.ports) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.enforce != false {
+      try visitor.visitSingularBoolField(value: self.enforce, fieldNumber: 1)
+    }
+    if !self.ports.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.ports, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_SetVerifiedPortsRequest, rhs: Golem_Provider_Proxy_V1_SetVerifiedPortsRequest) -> Bool {
+    if lhs.enforce != rhs.enforce {return false}
+    if lhs.ports != rhs.ports {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Proxy_V1_SetVerifiedPortsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetVerifiedPortsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}usable_free\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.usableFree) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.usableFree != 0 {
+      try visitor.visitSingularUInt32Field(value: self.usableFree, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Proxy_V1_SetVerifiedPortsResponse, rhs: Golem_Provider_Proxy_V1_SetVerifiedPortsResponse) -> Bool {
+    if lhs.usableFree != rhs.usableFree {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
