@@ -135,30 +135,6 @@ struct VMLifecycleTests {
         }
     }
 
-    @Test("SIGKILL of golem-proxy: the same ports serve again after its restart")
-    func proxyKilled() async throws {
-        try await TestNode.withNode { node in
-            let vmSSH = try BannerServer(port: node.guestSSHPort)
-            defer { vmSSH.stop() }
-            #expect(try await node.post("/api/v1/vms?async=true", body: createBody("vm-px")).status == 202)
-            let port = try #require(try await waitForStatus(node, "vm-px", "running")["ssh_port"] as? Int)
-            let oldPID = try #require(node.servicePID("golem-proxy"))
-            kill(oldPID, SIGKILL)
-            let deadline = ContinuousClock.now + .seconds(15)
-            var greeting: String?
-            while ContinuousClock.now < deadline {
-                if node.servicePID("golem-proxy") != oldPID, let answer = LoopbackSocket.connectAndRead(port: port) {
-                    greeting = answer
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            #expect(greeting == "SSH-2.0-fakevm\r\n")
-            let access = try await node.get("/api/v1/vms/vm-px/access")
-            #expect(try access.object()["ssh_port"] as? Int == port, "\(access.status) \(access.text)")
-        }
-    }
-
     @Test("sync create answers 200 with a running VM and its port; a failed launch leaves nothing behind")
     func syncCreateAndFailedLaunch() async throws {
         try await TestNode.withNode { node in

@@ -59,6 +59,14 @@ public enum FreePorts {
 }
 
 public enum ProcessState {
+    /// Resident memory (VmRSS) of a process, in bytes.
+    public static func residentBytes(_ pid: pid_t) -> Int? {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return nil }
+        return kilobytes * 1024
+    }
+
     /// Alive and not a zombie (an exited daemon's zombie may linger when PID 1 does not reap).
     public static func isRunning(_ pid: pid_t) -> Bool {
         guard kill(pid, 0) == 0 else { return false }

@@ -50,6 +50,33 @@ public enum LoopbackSocket {
 public final class BannerServer: @unchecked Sendable {
     private let process: Process
 
+    /// A "VM" that, on every connection, sends `bytes` bytes (a repeating 1 MiB block) and then closes.
+    public static func byteSource(port: Int, bytes: Int) throws -> BannerServer {
+        try BannerServer(port: port, script: """
+        import socket, threading
+        block = bytes(range(256)) * 4096
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", \(port))); s.listen(64)
+        def serve(c):
+            left = \(bytes)
+            try:
+                while left > 0:
+                    n = min(left, len(block)); c.sendall(block[:n]); left -= n
+            finally:
+                c.close()
+        while True:
+            c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+        """)
+    }
+
+    private init(port: Int, script: String) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        try process.run()
+        for _ in 0..<100 where LoopbackSocket.isFree(port) { usleep(50_000) }
+    }
+
     public init(port: Int) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
