@@ -55,7 +55,9 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: grdb, path: "Sources/SQLiteStore"),
         .target(name: "Gateway", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/Gateway"),
         .target(name: "VMService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/VMService"),
-        .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore"] + grpc + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
+        // Linux calls of the zero-copy forwarder (splice, epoll), wrapped for Swift.
+        .target(name: "CForwarding", path: "Sources/CForwarding"),
+        .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore", "CForwarding"] + grpc + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
         .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
         .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/PortCheckService"),
         .target(

@@ -13,9 +13,10 @@ public enum ProxyServiceMain {
                 connectTimeout: .milliseconds(Int64(settings.proxyConnectTimeoutSeconds * 1000)),
                 idleTimeout: settings.proxyIdleTimeoutSeconds > 0 ? .milliseconds(Int64(settings.proxyIdleTimeoutSeconds * 1000)) : nil,
                 maxConnectionsPerVM: settings.proxyMaxConnectionsPerVM)
+            let forwarder = try ForwardingEngine.make(settings.proxyEngine, bindHost: settings.sshProxyHost, policy: policy, logger: logger)
             let table = PortForwardingTable(
                 store: store,
-                forwarder: SSHForwarder(bindHost: settings.sshProxyHost, policy: policy, logger: logger),
+                forwarder: forwarder,
                 range: settings.portRangeStart..<settings.portRangeEnd,
                 maxConnections: settings.proxyMaxConnections,
                 events: events,
@@ -36,6 +37,7 @@ public enum ProxyServiceMain {
                 "address": "\(settings.proxyServiceAddress)",
                 "range": "\(settings.portRangeStart)-\(settings.portRangeEnd - 1)",
                 "bind": "\(settings.sshProxyHost)",
+                "engine": "\(ForwardingEngine.name(of: forwarder))",
             ])
             return [
                 RPCServerService(server: server, address: settings.proxyServiceAddress),

@@ -3,11 +3,12 @@ import Logging
 import NIOCore
 import NIOPosix
 import ProviderTestSupport
+import Shared
 import Testing
 @testable import ProxyService
 
 /// Real sockets on loopback: an echo "VM", a listener of ours in front, blocking clients through it.
-@Suite struct ForwardingTests {
+@Suite(.serialized) struct ForwardingTests {
     final class Echo: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.writeAndFlush(data, promise: nil) }
@@ -28,14 +29,19 @@ import Testing
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
+    /// Both engines must behave the same; every test runs on each.
+    static let engines: [ProviderSettings.ProxyEngine] = [.splice, .glue]
+
     /// A listener on a free port in front of `vm`, accounting to `account`.
     static func proxy(
-        to vm: any Channel, policy: ForwardingPolicy = ForwardingPolicy(), account: VMTrafficAccount
-    ) async throws -> (listener: any Channel, port: Int) {
-        let forwarder = SSHForwarder(bindHost: "127.0.0.1", policy: policy, logger: Logger(label: "test"))
+        _ engine: ProviderSettings.ProxyEngine, to vm: any Channel, policy: ForwardingPolicy = ForwardingPolicy(),
+        account: VMTrafficAccount
+    ) async throws -> (listener: any ForwardingListener, port: Int) {
+        let forwarder = try ForwardingEngine.make(engine, bindHost: "127.0.0.1", policy: policy, logger: Logger(label: "test"))
+        #expect(ForwardingEngine.name(of: forwarder) == engine.rawValue)
         let target = ForwardTarget(host: "127.0.0.1", port: vm.localAddress!.port!)
         let listener = try await forwarder.listen(port: 0, target: target, account: account)
-        return (listener, listener.localAddress!.port!)
+        return (listener, listener.port)
     }
 
     static func account(perVM: Int = 64, host: HostTrafficAccount = HostTrafficAccount(maxConnections: 1000)) -> VMTrafficAccount {
@@ -48,11 +54,11 @@ import Testing
         return account.vm.snapshot
     }
 
-    @Test("100 MB each way arrive intact; the client's half-close reaches the VM and the VM's comes back")
-    func integrityAndHalfClose() async throws {
+    @Test("100 MB each way arrive intact; the client's half-close reaches the VM and the VM's comes back", arguments: ForwardingTests.engines)
+    func integrityAndHalfClose(engine: ProviderSettings.ProxyEngine) async throws {
         let vm = try await Self.echoServer()
         let account = Self.account()
-        let (listener, port) = try await Self.proxy(to: vm, account: account)
+        let (listener, port) = try await Self.proxy(engine, to: vm, account: account)
         let size = 100 << 20
 
         let result = try await Task.detached { () throws -> (received: Int, mismatchAt: Int?) in
@@ -94,30 +100,30 @@ import Testing
         #expect(result.mismatchAt == nil)
         let stats = try await Self.waitUntilIdle(account)
         #expect(stats == TrafficStats(connectionsOpen: 0, connectionsTotal: 1, connectionsRefused: 0, bytesIn: size, bytesOut: size))
-        try await listener.close()
+        await listener.close()
         try await vm.close()
     }
 
-    @Test("a VM that does not listen closes the client promptly")
-    func unreachableVMClosesTheClientPromptly() async throws {
+    @Test("a VM that does not listen closes the client promptly", arguments: ForwardingTests.engines)
+    func unreachableVMClosesTheClientPromptly(engine: ProviderSettings.ProxyEngine) async throws {
         let vm = try await Self.echoServer()
         let account = Self.account()
-        let (listener, port) = try await Self.proxy(to: vm, account: account)
+        let (listener, port) = try await Self.proxy(engine, to: vm, account: account)
         try await vm.close()
         let started = ContinuousClock.now
         let closed = try await Task.detached { try #require(TestConnection(port: port)).isClosedByPeer() }.value
         #expect(closed)
         #expect(ContinuousClock.now - started < .seconds(3))
         #expect(try await Self.waitUntilIdle(account).connectionsOpen == 0)
-        try await listener.close()
+        await listener.close()
     }
 
-    @Test("an idle connection is closed after the idle timeout; one that keeps talking stays open")
-    func idleTimeout() async throws {
+    @Test("an idle connection is closed after the idle timeout; one that keeps talking stays open", arguments: ForwardingTests.engines)
+    func idleTimeout(engine: ProviderSettings.ProxyEngine) async throws {
         let vm = try await Self.echoServer()
         let account = Self.account()
         let policy = ForwardingPolicy(idleTimeout: .milliseconds(800))
-        let (listener, port) = try await Self.proxy(to: vm, policy: policy, account: account)
+        let (listener, port) = try await Self.proxy(engine, to: vm, policy: policy, account: account)
 
         let (idleClosed, idleAfter, talkerAlive) = try await Task.detached { () throws -> (Bool, Duration, Bool) in
             let idle = try #require(TestConnection(port: port, receiveTimeoutSeconds: 5))
@@ -137,18 +143,18 @@ import Testing
         #expect(idleClosed)
         #expect(idleAfter < .seconds(4))
         #expect(talkerAlive)
-        try await listener.close()
+        await listener.close()
         try await vm.close()
     }
 
-    @Test("the per-VM and host caps refuse the excess, serve the rest, and count the refusals")
-    func connectionCaps() async throws {
+    @Test("the per-VM and host caps refuse the excess, serve the rest, and count the refusals", arguments: ForwardingTests.engines)
+    func connectionCaps(engine: ProviderSettings.ProxyEngine) async throws {
         let vm = try await Self.echoServer()
         let host = HostTrafficAccount(maxConnections: 3)
         let accountA = Self.account(perVM: 2, host: host)
         let accountB = Self.account(perVM: 2, host: host)
-        let (listenerA, portA) = try await Self.proxy(to: vm, account: accountA)
-        let (listenerB, portB) = try await Self.proxy(to: vm, account: accountB)
+        let (listenerA, portA) = try await Self.proxy(engine, to: vm, account: accountA)
+        let (listenerB, portB) = try await Self.proxy(engine, to: vm, account: accountB)
 
         let outcome = try await Task.detached { () throws -> [String: Bool] in
             func works(_ connection: TestConnection) -> Bool {
@@ -179,8 +185,8 @@ import Testing
         for _ in 0..<50 where host.limit.current != 0 { try await Task.sleep(for: .milliseconds(100)) }
         #expect(host.limit.current == 0)
         #expect(accountA.vmLimit.current == 0)
-        try await listenerA.close()
-        try await listenerB.close()
+        await listenerA.close()
+        await listenerB.close()
         try await vm.close()
     }
 }

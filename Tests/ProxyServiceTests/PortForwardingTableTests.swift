@@ -19,7 +19,7 @@ import Testing
     func makeTable() throws -> PortForwardingTable {
         PortForwardingTable(
             store: try PortMappingStore(path: folder + "/proxy.sqlite"),
-            forwarder: SSHForwarder(bindHost: "127.0.0.1", logger: Logger(label: "test")),
+            forwarder: try ForwardingEngine.make(.auto, bindHost: "127.0.0.1", policy: ForwardingPolicy(), logger: Logger(label: "test")),
             range: range, maxConnections: 100, events: EventHub<MappingChange>(), logger: Logger(label: "test"))
     }
 

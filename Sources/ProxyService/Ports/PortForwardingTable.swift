@@ -33,12 +33,12 @@ public actor PortForwardingTable {
     struct Entry {
         var record: PortMappingRecord
         var target: ForwardTarget
-        var listener: (any Channel)?
+        var listener: (any ForwardingListener)?
         var account: VMTrafficAccount
     }
 
     let store: PortMappingStore
-    let forwarder: SSHForwarder
+    let forwarder: any Forwarder
     let range: Range<Int>
     let logger: Logger
     let events: EventHub<MappingChange>
@@ -47,7 +47,7 @@ public actor PortForwardingTable {
     private var verifiedPorts: VerifiedPortPolicy?
 
     init(
-        store: PortMappingStore, forwarder: SSHForwarder, range: Range<Int>, maxConnections: Int,
+        store: PortMappingStore, forwarder: any Forwarder, range: Range<Int>, maxConnections: Int,
         events: EventHub<MappingChange>, logger: Logger
     ) {
         self.store = store
@@ -101,7 +101,7 @@ public actor PortForwardingTable {
             do {
                 try store.save(record)
             } catch {
-                try? await listener.close()
+                await listener.close()
                 throw error
             }
             entries[vmID] = Entry(record: record, target: target, listener: listener, account: account)
@@ -115,7 +115,7 @@ public actor PortForwardingTable {
     /// Closes the listener and frees the port; an unknown VM answers false.
     public func release(vmID: String) async throws -> Bool {
         guard let entry = entries.removeValue(forKey: vmID) else { return false }
-        try? await entry.listener?.close()
+        await entry.listener?.close()
         try store.delete(vmID: vmID)
         await events.publish(.released(entry.record))
         logger.info("released port", metadata: ["vm": "\(vmID)", "port": "\(entry.record.publicPort)"])
@@ -173,7 +173,7 @@ public actor PortForwardingTable {
 
     public func closeAll() async {
         for (vmID, entry) in entries {
-            try? await entry.listener?.close()
+            await entry.listener?.close()
             entries[vmID]?.listener = nil
         }
     }

@@ -10,6 +10,9 @@ public struct ProviderSettings: Sendable {
         case mainnet
     }
     public enum VMDriverChoice: String, CaseIterable, Sendable { case auto, multipass }
+    /// How golem-proxy moves bytes: splice (Linux, zero-copy in the kernel), glue (SwiftNIO, portable),
+    /// auto (splice where available).
+    public enum ProxyEngine: String, CaseIterable, Sendable { case auto, splice, glue }
     public enum LogFormat: String, CaseIterable, Sendable { case text, json }
     public enum LogLevel: String, CaseIterable, Sendable {
         case trace, debug, info, notice, warning, error, critical
@@ -67,6 +70,7 @@ public struct ProviderSettings: Sendable {
     public var proxyMaxConnectionsPerVM: Int
     /// Across all VMs; protects the host's file descriptors and memory.
     public var proxyMaxConnections: Int
+    public var proxyEngine: ProxyEngine
 
     // PortCheckService (the original checker's variable names)
     public var portCheckerHost: String
@@ -127,6 +131,7 @@ public struct ProviderSettings: Sendable {
         proxyIdleTimeoutSeconds = try source.double("PROXY_IDLE_TIMEOUT_SECONDS", default: 7200, in: 0...(30 * 86400))
         proxyMaxConnectionsPerVM = try source.int("PROXY_MAX_CONNECTIONS_PER_VM", default: 64, in: 1...100_000)
         proxyMaxConnections = try source.int("PROXY_MAX_CONNECTIONS", default: 4096, in: 1...1_000_000)
+        proxyEngine = try source.choice("PROXY_ENGINE", default: .auto)
 
         portCheckerHost = source.string("PORT_CHECKER_HOST", default: "127.0.0.1")
         portCheckerPort = try source.int("PORT_CHECKER_PORT", default: 9000, in: 1...65535)

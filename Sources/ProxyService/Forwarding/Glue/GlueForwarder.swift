@@ -3,27 +3,12 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Where a listener forwards to; changes take effect for the next connection.
-final class ForwardTarget: Sendable {
-    private let box: NIOLockedValueBox<(host: String, port: Int)>
-    init(host: String, port: Int) { box = NIOLockedValueBox((host, port)) }
-    var current: (host: String, port: Int) { box.withLockedValue { $0 } }
-    func update(host: String, port: Int) { box.withLockedValue { $0 = (host, port) } }
-}
-
-/// The limits every forwarded connection lives under.
-struct ForwardingPolicy: Sendable {
-    var connectTimeout: TimeAmount = .seconds(10)
-    /// nil: connections may stay idle for ever.
-    var idleTimeout: TimeAmount?
-    var maxConnectionsPerVM = 64
-}
-
-/// Opens public listeners; each accepted connection is glued to a fresh connection to the listener's target.
+/// The portable engine (SwiftNIO): each accepted connection is glued to a fresh connection to the listener's
+/// target, and bytes pass through user space.
 ///
 /// A requestor's channel: TrafficMeter → IdleStateHandler → IdleConnectionCloser → GlueHandler, glued to the
 /// VM-side channel's GlueHandler. Both channels live on the accepted channel's event loop.
-struct SSHForwarder: Sendable {
+struct GlueForwarder: Forwarder {
     let bindHost: String
     let policy: ForwardingPolicy
     let group: MultiThreadedEventLoopGroup
@@ -38,10 +23,10 @@ struct SSHForwarder: Sendable {
     }
 
     /// Binds `port` or throws (EADDRINUSE when something else holds it).
-    func listen(port: Int, target: ForwardTarget, account: VMTrafficAccount) async throws -> any Channel {
+    func listen(port: Int, target: ForwardTarget, account: VMTrafficAccount) async throws -> any ForwardingListener {
         let policy = self.policy
         let logger = self.logger
-        return try await ServerBootstrap(group: group)
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -57,6 +42,7 @@ struct SSHForwarder: Sendable {
             }
             .bind(host: bindHost, port: port)
             .get()
+        return GlueListener(channel: channel)
     }
 
     private static func connect(
@@ -104,4 +90,10 @@ struct SSHForwarder: Sendable {
         }
         return handlers + [glue]
     }
+}
+
+struct GlueListener: ForwardingListener {
+    let channel: any Channel
+    var port: Int { channel.localAddress?.port ?? 0 }
+    func close() async { try? await channel.close() }
 }
