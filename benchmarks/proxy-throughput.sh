@@ -4,7 +4,12 @@
 #     through socat doing the same forwarding; medians of several alternating rounds;
 #  2. golem-proxy's resident memory holding 1,000 concurrent idle connections.
 # Targets: proxy >= 90 % of direct and >= socat; 1,000 idle connections with golem-proxy under 50 MB RSS.
-# Usage: [BUILD_CONFIG=debug] benchmarks/proxy-throughput.sh [rounds] [seconds-per-run] [idle-connections]
+# With PIN=1 (the default on hosts with 2+ cores) both iperf3 ends run on CPU 0 and the forwarders (golem-proxy,
+# socat) on CPU 1, so each path gets the same CPU for the endpoints and the forwarder does not steal it: that
+# models a real host, where the requestor is remote and the VM's sshd runs on the VM's own vCPUs. PIN=0 lets
+# the scheduler mix all three on the same cores (then a 2-core machine mostly measures CPU contention).
+# PROXY_ENGINE=glue measures the portable SwiftNIO engine instead of splice.
+# Usage: [BUILD_CONFIG=debug] [PIN=0|1] [PROXY_ENGINE=splice|glue] benchmarks/proxy-throughput.sh [rounds] [seconds-per-run] [idle-connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -20,6 +25,9 @@ config=${BUILD_CONFIG:-release}
 swift build -c "$config" >/dev/null
 bin=$(swift build -c "$config" --show-bin-path)
 ulimit -n 20000 2>/dev/null || true
+pin=${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}
+endpoints=(); forwarders=()
+if [ "$pin" = 1 ]; then endpoints=(taskset -c 0); forwarders=(taskset -c 1); fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 root=$(mktemp -d /tmp/gp-proxy-bench-XXXX)
@@ -31,26 +39,27 @@ export GOLEM_PROVIDER_DATA_DIR=$root/data GOLEM_PROVIDER_HOST=127.0.0.1 GOLEM_PR
   GOLEM_PROVIDER_MULTIPASS_BINARY_PATH=$PWD/Tests/Fixtures/fake-multipass GOLEM_PROVIDER_GUEST_SSH_PORT=$target \
   GOLEM_PROVIDER_CREATE_VM_RETRY_DELAY_SECONDS=0.1 GOLEM_PROVIDER_VM_STATE_REFRESH_SECONDS=0 \
   GOLEM_PROVIDER_LOG_LEVEL=warning GOLEM_PROVIDER_PROXY_MAX_CONNECTIONS_PER_VM=$((idle + 100)) \
-  GOLEM_PROVIDER_PROXY_MAX_CONNECTIONS=$((idle + 100)) FAKE_MULTIPASS_STATE=$root/multipass.json
+  GOLEM_PROVIDER_PROXY_MAX_CONNECTIONS=$((idle + 100)) GOLEM_PROVIDER_PROXY_ENGINE=${PROXY_ENGINE:-auto} \
+  FAKE_MULTIPASS_STATE=$root/multipass.json
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$root"; }
 trap cleanup EXIT
 
-"$bin/golem-provider" start > "$root/node.log" 2>&1 & pids+=($!)
+"${forwarders[@]}" "$bin/golem-provider" start > "$root/node.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$api/health" >/dev/null && break; sleep 0.2; done
-iperf3 -s -B 127.0.0.1 -p "$target" > /dev/null 2>&1 & pids+=($!)
-socat "TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$target" & pids+=($!)
+"${endpoints[@]}" iperf3 -s -B 127.0.0.1 -p "$target" > /dev/null 2>&1 & pids+=($!)
+"${forwarders[@]}" socat "TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$target" & pids+=($!)
 key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOZhrWgasBnnn/6GtvIsKf6DexGF+R26S6vUy/V5Zw3h bench"
 curl -sf -XPOST "http://127.0.0.1:$api/api/v1/vms" \
   -d "{\"name\":\"bench\",\"resources\":{\"cpu\":1,\"memory\":1,\"storage\":10},\"ssh_key\":\"$key\"}" > "$root/vm.json"
 proxy_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ssh_port"])' "$root/vm.json")
 proxy_pid=$(cat "$root/data/run/golem-proxy.pid")
-echo "build=$config VM ssh_port=$proxy_port (golem-proxy pid $proxy_pid), iperf3 on $target, socat on $socat_port"
+echo "build=$config engine=${PROXY_ENGINE:-auto} pinned=$pin VM ssh_port=$proxy_port (golem-proxy pid $proxy_pid), iperf3 on $target, socat on $socat_port"
 
 # One iperf3 run; prints Gbit/s received.
 measure() {
   local port=$1 reverse=$2
-  iperf3 -c 127.0.0.1 -p "$port" -t "$seconds" $reverse -J 2>/dev/null \
+  "${endpoints[@]}" iperf3 -c 127.0.0.1 -p "$port" -t "$seconds" $reverse -J 2>/dev/null \
     | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
 median() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }

@@ -11,10 +11,11 @@ struct ProxyTests {
         return try #require(try await waitForStatus(node, name, "running")["ssh_port"] as? Int)
     }
 
-    @Test("a reader that stalls during a 1 GB download does not grow golem-proxy's memory; every byte arrives")
-    func slowReaderKeepsMemoryBounded() async throws {
+    @Test("a reader that stalls during a 1 GB download does not grow golem-proxy's memory; every byte arrives",
+          arguments: ["splice", "glue"])
+    func slowReaderKeepsMemoryBounded(engine: String) async throws {
         let size = 1 << 30
-        try await TestNode.withNode { node in
+        try await TestNode.withNode(extraEnvironment: ["GOLEM_PROVIDER_PROXY_ENGINE": engine]) { node in
             let vm = try BannerServer.byteSource(port: node.guestSSHPort, bytes: size)
             defer { vm.stop() }
             let port = try await runningVM(node, "vm-big")
@@ -45,7 +46,8 @@ struct ProxyTests {
             }.value
 
             let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
-            print("golem-proxy RSS: baseline \(mib(baseline)), stalled peak \(mib(stalledPeak)), reading peak \(mib(readingPeak))")
+            #expect(node.log().contains("engine=\(engine)") || node.log().contains("\"engine\":\"\(engine)\""), "the engine asked for is the one serving")
+            print("golem-proxy (\(engine)) RSS: baseline \(mib(baseline)), stalled peak \(mib(stalledPeak)), reading peak \(mib(readingPeak))")
             #expect(received == size)
             // Without backpressure the proxy would buffer what the VM sends: hundreds of MiB in 3 s.
             #expect(stalledPeak - baseline < 16 << 20)
