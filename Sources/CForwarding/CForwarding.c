@@ -104,7 +104,8 @@ int gp_shutdown_write(int fd) { return shutdown(fd, SHUT_WR) < 0 ? -errno : 0; }
 int gp_pipe(int fds[2], int capacity) {
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) return -errno;
     if (capacity > 0) fcntl(fds[1], F_SETPIPE_SZ, capacity);  // best effort: the default 64 KiB also works
-    return 0;
+    int granted = fcntl(fds[1], F_GETPIPE_SZ);
+    return granted > 0 ? granted : 65536;
 }
 
 long gp_splice(int from, int to, size_t length) {

@@ -21,6 +21,7 @@ int gp_socket_error(int fd);
 int gp_shutdown_write(int fd);
 
 /// A non-blocking pipe; its capacity is raised towards `capacity` bytes when the system allows.
+/// Answers the capacity granted.
 int gp_pipe(int fds[2], int capacity);
 /// Moves up to `length` bytes from `from` to `to` inside the kernel (one end must be a pipe).
 long gp_splice(int from, int to, size_t length);

@@ -8,6 +8,8 @@ final class PipePool {
     struct Pipe {
         let read: Int32
         let write: Int32
+        /// What the kernel granted (F_SETPIPE_SZ may refuse the size asked for).
+        let capacity: Int
     }
 
     let capacity: Int
@@ -19,8 +21,9 @@ final class PipePool {
     func take() -> Pipe? {
         if let pipe = spare.popLast() { return pipe }
         var fds: [Int32] = [-1, -1]
-        guard gp_pipe(&fds, Int32(capacity)) == 0 else { return nil }
-        return Pipe(read: fds[0], write: fds[1])
+        let granted = gp_pipe(&fds, Int32(capacity))
+        guard granted > 0 else { return nil }
+        return Pipe(read: fds[0], write: fds[1], capacity: Int(granted))
     }
 
     /// Only empty pipes come back here.
@@ -57,6 +60,7 @@ struct SpliceDirection {
     /// the others sharing the loop.
     mutating func pump(from source: Int32, to destination: Int32, pool: PipePool, budget: Int) -> Outcome {
         var moved = 0
+        var sourceDrained = false
         while true {
             if moved >= budget { return .yielded(bytes: moved) }
             if let pipe {
@@ -79,12 +83,19 @@ struct SpliceDirection {
                 }
                 return .finished(bytes: moved)
             }
+            if sourceDrained {
+                // A short read emptied the socket; the next arrival raises a new edge, so asking again
+                // now would only cost a syscall that answers EAGAIN.
+                release(to: pool)
+                return .waiting(bytes: moved)
+            }
             guard let pipe = pipe ?? pool.take() else { return .failed(errno: EMFILE) }
             self.pipe = pipe
-            let read = gp_splice(source, pipe.write, pool.capacity)
+            let read = gp_splice(source, pipe.write, pipe.capacity)
             if read > 0 {
                 buffered += read
                 moved += read
+                sourceDrained = read < pipe.capacity
             } else if read == 0 {
                 sourceEnded = true
             } else if read == -Int(EAGAIN) {

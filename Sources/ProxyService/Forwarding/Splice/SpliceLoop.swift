@@ -79,14 +79,14 @@ final class SpliceLoop: @unchecked Sendable {
                 }
                 switch owners[fd] {
                 case .listener(let listener): acceptAll(listener)
-                case .connection(let connection): service(connection, errorEvent: events[index] & UInt32(GP_EV_ERR) != 0)
+                case .connection(let connection): service(connection, readiness: Readiness(fd: fd, events: events[index], of: connection))
                 case nil: continue
                 }
             }
             let again = yielded
             yielded.removeAll(keepingCapacity: true)
             for connection in again where owners[connection.client] != nil {
-                service(connection, errorEvent: false)
+                service(connection, readiness: .both)
             }
             let now = Self.nowNanoseconds()
             if now >= nextSweep {
@@ -163,10 +163,34 @@ final class SpliceLoop: @unchecked Sendable {
         }
     }
 
-    private func service(_ connection: SpliceConnection, errorEvent: Bool) {
+    /// Which directions an event can move: input on a socket feeds the direction it is the source of,
+    /// output space the direction it is the destination of; errors and hang-ups wake both.
+    struct Readiness {
+        var upstream: Bool
+        var downstream: Bool
+        var error = false
+        static let both = Readiness(upstream: true, downstream: true)
+
+        init(upstream: Bool, downstream: Bool) {
+            self.upstream = upstream
+            self.downstream = downstream
+        }
+
+        init(fd: Int32, events: UInt32, of connection: SpliceConnection) {
+            let input = events & UInt32(GP_EV_IN | GP_EV_RDHUP) != 0
+            let output = events & UInt32(GP_EV_OUT) != 0
+            error = events & UInt32(GP_EV_ERR | GP_EV_HUP) != 0
+            let fromClient = fd == connection.client
+            upstream = error || (fromClient ? input : output)
+            downstream = error || (fromClient ? output : input)
+        }
+    }
+
+    private func service(_ connection: SpliceConnection, readiness: Readiness) {
+        var readiness = readiness
         if !connection.connected {
             let error = gp_socket_error(connection.vm)
-            if error == EINPROGRESS || (error == 0 && !errorEvent && !isConnected(connection.vm)) { return }
+            if error == EINPROGRESS || (error == 0 && !readiness.error && !isConnected(connection.vm)) { return }
             guard error == 0 else {
                 logger.info("cannot reach VM; closing client connection", metadata: [
                     "target": "\(connection.target)", "errno": "\(error)",
@@ -175,9 +199,13 @@ final class SpliceLoop: @unchecked Sendable {
                 return
             }
             connection.connected = true
+            readiness = .both
         }
-        let up = connection.upstream.pump(from: connection.client, to: connection.vm, pool: pipes, budget: turnBudget)
-        let down = connection.downstream.pump(from: connection.vm, to: connection.client, pool: pipes, budget: turnBudget)
+        let idle = SpliceDirection.Outcome.waiting(bytes: 0)
+        let up = readiness.upstream
+            ? connection.upstream.pump(from: connection.client, to: connection.vm, pool: pipes, budget: turnBudget) : idle
+        let down = readiness.downstream
+            ? connection.downstream.pump(from: connection.vm, to: connection.client, pool: pipes, budget: turnBudget) : idle
         var moved = false
         for (outcome, isUpstream) in [(up, true), (down, false)] {
             switch outcome {
