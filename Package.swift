@@ -43,12 +43,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .target(
             name: "Shared",
             dependencies: grpc + logging + lifecycle + nio + [
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Shared"
         ),
@@ -59,7 +61,7 @@ let package = Package(
         .target(name: "CForwarding", path: "Sources/CForwarding"),
         .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore", "CForwarding"] + grpc + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
         .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
-        .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/PortCheckService"),
+        .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + nio + logging + lifecycle, path: "Sources/PortCheckService"),
         .target(
             name: "ProviderCLI",
             dependencies: ["Shared"] + grpc + logging + nio + [
@@ -92,6 +94,11 @@ let package = Package(
         ),
         .testTarget(name: "VMServiceTests", dependencies: ["VMService", "Shared"], path: "Tests/VMServiceTests"),
         .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared", "ProviderTestSupport"] + nio, path: "Tests/ProxyServiceTests"),
+        .testTarget(
+            name: "PortCheckTests",
+            dependencies: ["PortCheckService", "ProviderCLI", "ProviderTestSupport", "Shared"] + nio,
+            path: "Tests/PortCheckTests"
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ProviderTestSupport", "Shared"],

@@ -144,6 +144,7 @@ public final class TestNode: @unchecked Sendable {
 public struct HTTPAnswer: Sendable {
     public let status: Int
     public let body: Data
+    public var headers: HTTPHeaders = [:]
     public var text: String { String(decoding: body, as: UTF8.self) }
     public func json() throws -> Any { try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
     public func object() throws -> [String: Any] {

@@ -75,6 +75,18 @@ public struct ProviderSettings: Sendable {
     // PortCheckService (the original checker's variable names)
     public var portCheckerHost: String
     public var portCheckerPort: Int
+    /// Per connection attempt; the original's 5 s.
+    public var portCheckerConnectTimeoutSeconds: Double
+    /// Attempts per port (the original's 3), `portCheckerRetryDelaySeconds` apart.
+    public var portCheckerAttempts: Int
+    public var portCheckerRetryDelaySeconds: Double
+    public var portCheckerMaxPorts: Int
+    /// Lets a caller probe an address other than its own (header `X-Port-Check-Token`); unset: nobody can.
+    public var portCheckerToken: String?
+    /// Loopback, private and link-local targets are refused unless this is on (tests, private networks).
+    public var portCheckerAllowPrivateTargets: Bool
+    /// `/check-ports` requests per source address per minute (0: no limit).
+    public var portCheckerRateLimitPerMinute: Int
 
     public init(source: SettingsSource, environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let dataDirectory = DataPaths.dataDirectory(explicit: source.optionalString("DATA_DIR"), environment: processEnvironment)
@@ -135,6 +147,13 @@ public struct ProviderSettings: Sendable {
 
         portCheckerHost = source.string("PORT_CHECKER_HOST", default: "127.0.0.1")
         portCheckerPort = try source.int("PORT_CHECKER_PORT", default: 9000, in: 1...65535)
+        portCheckerConnectTimeoutSeconds = try source.double("PORT_CHECKER_CONNECT_TIMEOUT_SECONDS", default: 5, in: 0.05...60)
+        portCheckerAttempts = try source.int("PORT_CHECKER_ATTEMPTS", default: 3, in: 1...10)
+        portCheckerRetryDelaySeconds = try source.double("PORT_CHECKER_RETRY_DELAY_SECONDS", default: 1, in: 0...60)
+        portCheckerMaxPorts = try source.int("PORT_CHECKER_MAX_PORTS", default: 1000, in: 1...65535)
+        portCheckerToken = source.optionalString("PORT_CHECKER_TOKEN")
+        portCheckerAllowPrivateTargets = try source.bool("PORT_CHECKER_ALLOW_PRIVATE_TARGETS", default: false)
+        portCheckerRateLimitPerMinute = try source.int("PORT_CHECKER_RATE_LIMIT_PER_MINUTE", default: 30, in: 0...1_000_000)
     }
 
     /// Loads flags, environment and `.env`, exiting with the problem on stderr when a value is wrong.
