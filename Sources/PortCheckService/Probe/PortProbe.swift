@@ -33,14 +33,15 @@ struct PortProbe: Sendable {
     var retryDelay: Duration
     var group: MultiThreadedEventLoopGroup = .singleton
 
-    /// Up to `attempts` tries; a refused or silent port is tried again, a wrong proof is final.
+    /// Up to `attempts` tries for a port that stays silent or fails on the way; a refusal (the host itself
+    /// answered no) and an answered challenge are final, so a closed port costs one round trip, not seconds.
     func check(_ address: SocketAddress, proofKey: String?) async -> ProbeOutcome {
         var outcome = ProbeOutcome.failed("not tried")
         for attempt in 1...attempts {
             outcome = await attemptOnce(address, proofKey: proofKey)
             switch outcome {
-            case .accessible, .noProof: return outcome
-            case .refused, .timedOut, .failed: break
+            case .accessible, .noProof, .refused: return outcome
+            case .timedOut, .failed: break
             }
             if attempt < attempts { try? await Task.sleep(for: retryDelay) }
         }
