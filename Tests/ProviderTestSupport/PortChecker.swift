@@ -63,8 +63,8 @@ public final class PortFixture: @unchecked Sendable {
     private var acceptor: Thread?
 
     /// Accepts every connection and closes it (a plain TCP service: it never answers a challenge).
-    public static func open() throws -> PortFixture {
-        let fixture = try PortFixture(backlog: 64)
+    public static func open(port: Int = 0) throws -> PortFixture {
+        let fixture = try PortFixture(backlog: 64, port: port)
         let descriptor = fixture.descriptor
         fixture.acceptor = Thread {
             while true {
@@ -79,7 +79,7 @@ public final class PortFixture: @unchecked Sendable {
 
     /// Listens but never accepts, with its accept queue full: further SYNs are dropped, as by a firewall.
     public static func filtered() throws -> PortFixture {
-        let fixture = try PortFixture(backlog: 0)
+        let fixture = try PortFixture(backlog: 0, port: 0)
         for _ in 0..<3 {
             let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var flags = fcntl(client, F_GETFL)
@@ -95,12 +95,12 @@ public final class PortFixture: @unchecked Sendable {
         return fixture
     }
 
-    private init(backlog: Int32) throws {
+    private init(backlog: Int32, port: Int) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.descriptor = descriptor
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = LoopbackSocket.socketAddress(0)
+        var address = LoopbackSocket.socketAddress(port)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -108,7 +108,7 @@ public final class PortFixture: @unchecked Sendable {
             }
         }
         guard ok else { throw TestFailure("cannot listen") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = Int(UInt16(bigEndian: address.sin_port))
     }
 
     public func close() {

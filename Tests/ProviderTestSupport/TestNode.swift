@@ -37,6 +37,9 @@ public final class TestNode: @unchecked Sendable {
             "GOLEM_PROVIDER_CREATE_VM_MAX_RETRIES": "100",
             "GOLEM_PROVIDER_VM_STATE_REFRESH_SECONDS": "0",
             "GOLEM_PROVIDER_LOG_LEVEL": "info",
+            // Never the public checker from a test; the port verification tests turn this off with a local one.
+            "GOLEM_PROVIDER_SKIP_PORT_VERIFICATION": "true",
+            "GOLEM_PROVIDER_PORT_CHECK_SERVERS": "http://127.0.0.1:9",
             "FAKE_MULTIPASS_STATE": root + "/multipass.json",
         ]
         environment.merge(extraEnvironment) { _, new in new }

@@ -63,10 +63,14 @@ struct StartCommand: AsyncParsableCommand {
             .merging([SettingsSource.prefix + "DATA_DIR": settings.paths.dataDirectory]) { _, new in new }
         try pidFile.write(getpid())
         defer { pidFile.remove() }
+        let handOver = await verifyPorts(settings, logger: logger)
         let supervisor = Supervisor(
             settings: settings, binDirectory: Executables.directory, environment: childEnvironment, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [
+                .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: handOver, successTerminationBehavior: .ignore),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
@@ -75,6 +79,30 @@ struct StartCommand: AsyncParsableCommand {
             logger.critical("provider node failed: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+extension StartCommand {
+    /// Runs the external reachability check (unless skipped) and says what golem-proxy should enforce.
+    func verifyPorts(_ settings: ProviderSettings, logger: Logger) async -> VerifiedPortsHandOver {
+        let reportPath = PortVerificationReport.path(settings)
+        guard !settings.skipPortVerification else {
+            try? FileManager.default.removeItem(atPath: reportPath)
+            logger.info("port verification skipped (--no-verify-port / GOLEM_PROVIDER_SKIP_PORT_VERIFICATION)")
+            return VerifiedPortsHandOver(settings: settings, enforce: false, ports: [], logger: logger)
+        }
+        // Unbuffered, so the progress shows as it happens, also when stdout is a log file.
+        let report = await PortVerifier(settings: settings, logger: logger) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }.run()
+        do {
+            try report.save(settings)
+        } catch {
+            logger.warning("cannot save the port verification report", metadata: ["path": "\(reportPath)", "error": "\(error)"])
+        }
+        // Without any answer nothing is known: refusing every port would stop all VMs for a checker outage.
+        return VerifiedPortsHandOver(
+            settings: settings, enforce: report.anyCheckerAnswered, ports: report.sshReachable, logger: logger)
     }
 }
 

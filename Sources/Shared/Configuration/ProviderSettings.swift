@@ -63,6 +63,8 @@ public struct ProviderSettings: Sendable {
     public var portRangeEnd: Int
     public var sshProxyHost: String
     public var skipPortVerification: Bool
+    /// Checkers asked at start (`POST <url>/check-ports`); a port is reachable if any of them reached it.
+    public var portCheckServers: [String]
     /// How long a requestor's connection waits for the VM's SSH port to accept.
     public var proxyConnectTimeoutSeconds: Double
     /// A connection with no bytes either way for this long is closed (0 = never).
@@ -139,6 +141,12 @@ public struct ProviderSettings: Sendable {
         }
         sshProxyHost = source.string("SSH_PROXY_HOST", default: "0.0.0.0")
         skipPortVerification = try source.bool("SKIP_PORT_VERIFICATION", default: false)
+        let servers = source.string("PORT_CHECK_SERVERS", default: "http://195.201.39.101:9000")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let bad = servers.first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) }) ?? (servers.isEmpty ? "" : nil) {
+            throw source.invalid("PORT_CHECK_SERVERS", bad, allowed: "a comma-separated list of http:// or https:// checker URLs")
+        }
+        portCheckServers = servers.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         proxyConnectTimeoutSeconds = try source.double("PROXY_CONNECT_TIMEOUT_SECONDS", default: 10, in: 0.1...300)
         proxyIdleTimeoutSeconds = try source.double("PROXY_IDLE_TIMEOUT_SECONDS", default: 7200, in: 0...(30 * 86400))
         proxyMaxConnectionsPerVM = try source.int("PROXY_MAX_CONNECTIONS_PER_VM", default: 64, in: 1...100_000)
