@@ -60,7 +60,6 @@ struct SpliceDirection {
     /// the others sharing the loop.
     mutating func pump(from source: Int32, to destination: Int32, pool: PipePool, budget: Int) -> Outcome {
         var moved = 0
-        var sourceDrained = false
         while true {
             if moved >= budget { return .yielded(bytes: moved) }
             if let pipe {
@@ -83,19 +82,12 @@ struct SpliceDirection {
                 }
                 return .finished(bytes: moved)
             }
-            if sourceDrained {
-                // A short read emptied the socket; the next arrival raises a new edge, so asking again
-                // now would only cost a syscall that answers EAGAIN.
-                release(to: pool)
-                return .waiting(bytes: moved)
-            }
             guard let pipe = pipe ?? pool.take() else { return .failed(errno: EMFILE) }
             self.pipe = pipe
             let read = gp_splice(source, pipe.write, pipe.capacity)
             if read > 0 {
                 buffered += read
                 moved += read
-                sourceDrained = read < pipe.capacity
             } else if read == 0 {
                 sourceEnded = true
             } else if read == -Int(EAGAIN) {

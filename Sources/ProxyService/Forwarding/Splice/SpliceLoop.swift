@@ -156,7 +156,7 @@ final class SpliceLoop: @unchecked Sendable {
             owners[client] = .connection(connection)
             owners[vm] = .connection(connection)
             connectionCount += 1
-            // Edge-triggered on both sockets: every event pumps both directions until they would block.
+            // Edge-triggered on both sockets: each event pumps the directions it can move until they would block.
             let interest = UInt32(GP_EV_IN | GP_EV_OUT | GP_EV_RDHUP)
             _ = gp_epoll_add(epoll, client, interest, 1)
             _ = gp_epoll_add(epoll, vm, interest, 1)
