@@ -78,8 +78,8 @@ public final class PortFixture: @unchecked Sendable {
     }
 
     /// Listens but never accepts, with its accept queue full: further SYNs are dropped, as by a firewall.
-    public static func filtered() throws -> PortFixture {
-        let fixture = try PortFixture(backlog: 0, port: 0)
+    public static func filtered(port: Int = 0) throws -> PortFixture {
+        let fixture = try PortFixture(backlog: 0, port: port)
         for _ in 0..<3 {
             let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var flags = fcntl(client, F_GETFL)

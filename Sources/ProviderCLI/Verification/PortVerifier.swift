@@ -73,11 +73,11 @@ struct PortVerifier {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let answers = await withTaskGroup(of: (String, Result<(reachable: Set<Int>, proof: Bool), any Error>).self) { group in
+        let answers = await withTaskGroup(of: (String, Result<CheckerResult, any Error>).self) { group in
             for url in settings.portCheckServers {
                 group.addTask { (url, await Self.ask(url, ports: ports, key: key, publicIP: settings.publicIP, client: client)) }
             }
-            var answers: [(String, Result<(reachable: Set<Int>, proof: Bool), any Error>)] = []
+            var answers: [(String, Result<CheckerResult, any Error>)] = []
             for await answer in group {
                 switch answer.1 {
                 case .success(let found):
@@ -123,12 +123,16 @@ struct PortVerifier {
         let description: String
     }
 
-    /// One `/check-ports` request; answers the ports the checker reached and whether it checked the proof.
+    typealias CheckerResult = (reachable: Set<Int>, errors: [Int: String], proof: Bool)
+
+    /// One `/check-ports` request (with the proof challenge when `key` is given); answers the ports the checker
+    /// reached, its error per port, and whether it checked the proof.
     static func ask(
-        _ url: String, ports: [Int], key: String, publicIP: String?, client: HTTPClient
-    ) async -> Result<(reachable: Set<Int>, proof: Bool), any Error> {
+        _ url: String, ports: [Int], key: String?, publicIP: String?, client: HTTPClient
+    ) async -> Result<CheckerResult, any Error> {
         do {
-            var body: [String: Any] = ["ports": ports, "proof_key": key]
+            var body: [String: Any] = ["ports": ports]
+            if let key { body["proof_key"] = key }
             if let publicIP, publicIP != "auto" { body["provider_ip"] = publicIP }
             var request = HTTPClientRequest(url: url + "/check-ports")
             request.method = .POST
@@ -144,11 +148,13 @@ struct PortVerifier {
                   let results = object["results"] as? [String: Any] else {
                 throw CheckerError(description: "the answer has no results")
             }
-            let reachable = results.compactMap { port, result -> Int? in
-                guard let result = result as? [String: Any], result["accessible"] as? Bool == true else { return nil }
-                return Int(port)
+            var reachable = Set<Int>()
+            var errors: [Int: String] = [:]
+            for (text, result) in results {
+                guard let port = Int(text), let result = result as? [String: Any] else { continue }
+                if result["accessible"] as? Bool == true { reachable.insert(port) } else { errors[port] = result["error"] as? String }
             }
-            return .success((Set(reachable), object["proof_checked"] as? Bool == true))
+            return .success((reachable, errors, object["proof_checked"] as? Bool == true))
         } catch {
             return .failure(error)
         }

@@ -65,6 +65,8 @@ public struct ProviderSettings: Sendable {
     public var skipPortVerification: Bool
     /// Checkers asked at start (`POST <url>/check-ports`); a port is reachable if any of them reached it.
     public var portCheckServers: [String]
+    /// Where `status` reads the newest release (JSON with `tag_name`, `version` or `info.version`); unset: no check.
+    public var updateCheckURL: String?
     /// How long a requestor's connection waits for the VM's SSH port to accept.
     public var proxyConnectTimeoutSeconds: Double
     /// A connection with no bytes either way for this long is closed (0 = never).
@@ -146,6 +148,7 @@ public struct ProviderSettings: Sendable {
         if let bad = servers.first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) }) ?? (servers.isEmpty ? "" : nil) {
             throw source.invalid("PORT_CHECK_SERVERS", bad, allowed: "a comma-separated list of http:// or https:// checker URLs")
         }
+        updateCheckURL = source.optionalString("UPDATE_CHECK_URL")
         portCheckServers = servers.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         proxyConnectTimeoutSeconds = try source.double("PROXY_CONNECT_TIMEOUT_SECONDS", default: 10, in: 0.1...300)
         proxyIdleTimeoutSeconds = try source.double("PROXY_IDLE_TIMEOUT_SECONDS", default: 7200, in: 0...(30 * 86400))

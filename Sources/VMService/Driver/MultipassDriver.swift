@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Logging
 
 /// Drives Multipass with exactly the commands the original node uses (reference/multipass-calls.md), plus `start`.
@@ -25,11 +26,7 @@ public struct MultipassDriver: HypervisorDriver {
     }
 
     /// The binary from the setting, else the first of the original's Linux locations that exists.
-    public static func locateBinary(configured: String?) -> String? {
-        if let configured { return FileManager.default.isExecutableFile(atPath: configured) ? configured : nil }
-        let candidates = ["/snap/bin/multipass", "/usr/local/bin/multipass", "/usr/bin/multipass"]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    public static func locateBinary(configured: String?) -> String? { MultipassBinary.locate(configured: configured) }
 
     public func version() async throws -> String {
         let result = try await run(["version"], timeout: .seconds(10))

@@ -1,0 +1,251 @@
+import AsyncHTTPClient
+import Foundation
+import GRPCCore
+import NIOCore
+import Shared
+
+/// Gathers the facts behind `golem-provider status`: versions, the hypervisor, the services, and an external
+/// reachability check of the API port and every SSH port (free ones through challenge-answering listeners).
+struct StatusProbe {
+    let settings: ProviderSettings
+
+    func run() async -> StatusReport {
+        let client = Self.checkerClient()
+        async let version = latestVersion(client)
+        async let multipass = Self.multipass(settings)
+        async let services = serviceHealth()
+        let heldPorts = await proxyHeldPorts()
+        let provider = await providerPort(client)
+        let ssh = await sshPorts(held: heldPorts, client: client)
+        try? await client.shutdown()
+        let multipassFacts = await multipass
+        var report = StatusReport(
+            version: await version,
+            environment: .init(
+                environment: settings.environment.rawValue, network: settings.network.rawValue,
+                devMode: settings.environment == .development),
+            multipass: multipassFacts,
+            ports: .init(provider: provider, ssh: ssh),
+            overall: .init(status: "healthy", issues: []),
+            vmDriver: .init(name: "multipass", ok: multipassFacts.ok, version: multipassFacts.version, error: multipassFacts.error),
+            services: await services)
+        report.overall = Self.overall(report)
+        return report
+    }
+
+    /// The contract's severity rules, and its issue strings in its order.
+    static func overall(_ report: StatusReport) -> StatusReport.Overall {
+        var issues: [String] = []
+        let ssh = report.ports.ssh
+        let provider = report.ports.provider
+        if !report.multipass.ok { issues.append("Multipass not available") }
+        if !provider.localOK { issues.append("Provider port \(provider.port) not ready") }
+        if ssh.status == "blocked" {
+            issues.append("No externally reachable SSH ports")
+        } else if ssh.issues.unreachable > 0 {
+            issues.append("\(ssh.issues.unreachable) SSH port(s) unreachable externally")
+        }
+        if ssh.issues.notListening > 0 { issues.append("\(ssh.issues.notListening) SSH port(s) not listening") }
+        let externalFailed = provider.external.status == .unreachable || provider.external.status == .checkFailed
+        if externalFailed { issues.append("Provider API port not reachable externally") }
+        if report.services.nodeRunning {
+            for (service, health) in report.services.health.sorted(by: { $0.key < $1.key }) where health != "ok" {
+                issues.append("\(service) is not running")
+            }
+        }
+        let error = ssh.status == "blocked" || !provider.localOK || !report.multipass.ok || externalFailed
+        return .init(status: error ? "error" : issues.isEmpty ? "healthy" : "issues", issues: issues)
+    }
+
+    // MARK: Version, hypervisor, services
+
+    private func latestVersion(_ client: HTTPClient) async -> StatusReport.Version {
+        let installed = ProviderVersion.current
+        guard let url = settings.updateCheckURL else {
+            return .init(installed: installed, latest: nil, updateAvailable: false,
+                         error: "no update check configured (GOLEM_PROVIDER_UPDATE_CHECK_URL)")
+        }
+        do {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "User-Agent", value: "golem-provider/\(installed)")
+            let response = try await client.execute(request, timeout: .seconds(3))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok, let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+                  let latest = (object["tag_name"] ?? object["version"] ?? (object["info"] as? [String: Any])?["version"]) as? String else {
+                return .init(installed: installed, latest: nil, updateAvailable: false, error: "unknown: \(url) gave no version")
+            }
+            let trimmed = latest.hasPrefix("v") ? String(latest.dropFirst()) : latest
+            return .init(installed: installed, latest: trimmed,
+                         updateAvailable: trimmed.compare(installed, options: .numeric) == .orderedDescending, error: nil)
+        } catch {
+            return .init(installed: installed, latest: nil, updateAvailable: false, error: "unknown: \(url) cannot be reached")
+        }
+    }
+
+    static func multipass(_ settings: ProviderSettings) async -> StatusReport.Multipass {
+        guard let path = MultipassBinary.locate(configured: settings.multipassBinaryPath) else {
+            return .init(ok: false, path: settings.multipassBinaryPath, version: nil, error: "not configured")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["version"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        do {
+            try process.run()
+        } catch {
+            return .init(ok: false, path: path, version: nil, error: "\(error)")
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            process.terminate()
+            return .init(ok: false, path: path, version: nil, error: "multipass version did not answer in 5 s")
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return process.terminationStatus == 0
+            ? .init(ok: true, path: path, version: text, error: nil)
+            : .init(ok: false, path: path, version: nil, error: "multipass version exited with \(process.terminationStatus)")
+    }
+
+    private func serviceHealth() async -> StatusReport.Services {
+        let running = PIDFile(path: settings.paths.pidFile).runningPID() != nil
+        var health: [String: String] = [:]
+        for service in ManagedService.all(settings: settings) {
+            health[service.executable] = await HealthCheck.isHealthy(service.probe) ? "ok" : "down"
+        }
+        return .init(nodeRunning: running, health: health)
+    }
+
+    // MARK: Ports
+
+    /// Ports golem-proxy holds (none when it does not answer).
+    private func proxyHeldPorts() async -> Set<Int> {
+        let mappings = try? await ServiceCall.proxy(settings) { proxy in
+            try await proxy.list(.init(), options: RPCEndpoints.callOptions(timeout: .seconds(3)))
+        }
+        return Set(mappings?.mappings.map { Int($0.publicPort) } ?? [])
+    }
+
+    private func providerPort(_ client: HTTPClient) async -> StatusReport.ProviderPort {
+        let port = settings.port
+        var localOK = true
+        var detail = "service is listening"
+        var proofKey: String?
+        var temporary: (any Channel)?
+        if !LocalPort.accepts(host: ManagedService.loopback(settings.host), port: port) {
+            // Nothing serves it: listen ourselves, which proves it is bindable and lets the checker ask for proof.
+            let key = PortCheckProof.randomHex()
+            if let listener = try? await ChallengeResponder(key: key).listen(host: settings.host, port: port) {
+                temporary = listener
+                proofKey = key
+                detail = "port is free (bindable)"
+            } else {
+                localOK = false
+                detail = "port unavailable"
+            }
+        }
+        let answers = await PortCheckRound.ask(settings, client: client, ports: [port], proofKey: proofKey)
+        try? await temporary?.close()
+        let external: StatusReport.External
+        if let reached = answers.first(where: { $0.reachable.contains(port) }) {
+            external = .init(status: .reachable, verifiedBy: reached.url, error: nil)
+        } else if let answered = answers.first(where: { $0.error == nil }) {
+            external = .init(status: .unreachable, verifiedBy: nil, error: answered.errors[port] ?? "not reachable")
+        } else {
+            external = .init(status: .checkFailed, verifiedBy: nil,
+                             error: answers.first?.error.map { String($0.split(separator: "\n").first ?? "") } ?? "no checker configured")
+        }
+        return .init(port: port, host: settings.host, localOK: localOK, localDetail: detail, external: external,
+                     status: external.status == .reachable ? "reachable" : "unreachable")
+    }
+
+    private func sshPorts(held: Set<Int>, client: HTTPClient) async -> StatusReport.SSHPorts {
+        let range = settings.portRangeStart..<settings.portRangeEnd
+        let key = PortCheckProof.randomHex()
+        var listeners: [any Channel] = []
+        var free: [Int] = []
+        var occupied: [Int] = []
+        for port in range where !held.contains(port) {
+            if let listener = try? await ChallengeResponder(key: key).listen(host: settings.sshProxyHost, port: port) {
+                listeners.append(listener)
+                free.append(port)
+            } else {
+                occupied.append(port)
+            }
+        }
+        // Free ports answer the challenge; ports golem-proxy (or someone else) holds can only be connected to.
+        async let freeAnswers = PortCheckRound.ask(settings, client: client, ports: free, proofKey: key)
+        async let heldAnswers = PortCheckRound.ask(settings, client: client, ports: held.sorted() + occupied, proofKey: nil)
+        let answers = await freeAnswers + heldAnswers
+        for listener in listeners { try? await listener.close() }
+
+        let answered = answers.contains { $0.error == nil }
+        let reachable = answers.reduce(into: Set<Int>()) { $0.formUnion($1.reachable) }
+        let loopback = ManagedService.loopback(settings.sshProxyHost)
+        let ports = range.map { port -> StatusReport.SSHPort in
+            let listening = held.contains(port) && LocalPort.accepts(host: loopback, port: port)
+            let status = !answered ? "unknown" : reachable.contains(port) ? "reachable" : "unreachable"
+            return .init(port: port, status: status, listening: listening)
+        }
+        let notListening = ports.filter { held.contains($0.port) && !$0.listening }.count
+        let unreachable = ports.filter { $0.status == "unreachable" }.count
+        let blocked = !answered || reachable.intersection(range).isEmpty
+        return .init(
+            range: [range.lowerBound, range.upperBound],
+            status: blocked ? "blocked" : (unreachable + notListening > 0 ? "limited" : "ok"),
+            usableFree: answered ? free.filter(reachable.contains).count : 0,
+            inUse: held.count,
+            issues: .init(unreachable: blocked ? range.count : unreachable, notListening: notListening),
+            ports: ports)
+    }
+
+    static func checkerClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}
+
+/// One `/check-ports` request to every configured checker.
+enum PortCheckRound {
+    struct Answer {
+        var url: String
+        var reachable: Set<Int>
+        var errors: [Int: String]
+        /// nil when the checker answered.
+        var error: String?
+    }
+
+    static func ask(_ settings: ProviderSettings, client: HTTPClient, ports: [Int], proofKey: String?) async -> [Answer] {
+        guard !ports.isEmpty else { return [] }
+        return await withTaskGroup(of: Answer.self) { group in
+            for url in settings.portCheckServers {
+                group.addTask {
+                    switch await PortVerifier.ask(url, ports: ports, key: proofKey, publicIP: settings.publicIP, client: client) {
+                    case .success(let found): Answer(url: url, reachable: found.reachable, errors: found.errors, error: nil)
+                    case .failure(let error): Answer(url: url, reachable: [], errors: [:], error: "\(error)")
+                    }
+                }
+            }
+            var answers: [Answer] = []
+            for await answer in group { answers.append(answer) }
+            return answers.sorted { $0.url < $1.url }
+        }
+    }
+}
+
+/// Whether something accepts on a local port right now (1 s).
+enum LocalPort {
+    static func accepts(host: String, port: Int) -> Bool {
+        guard let address = try? SocketAddress(ipAddress: host, port: port) else { return false }
+        let descriptor = socket(address.protocol == .inet6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return address.withSockAddr { connect(descriptor, $0, socklen_t($1)) == 0 }
+    }
+}
