@@ -46,13 +46,19 @@ static int address_of(const char *host, int port, struct sockaddr_storage *out, 
     return 0;
 }
 
+// A non-blocking TCP socket for host:port, its address in *address; -errno on failure.
+static int open_socket(const char *host, int port, struct sockaddr_storage *address, socklen_t *length) {
+    int status = address_of(host, port, address, length);
+    if (status < 0) return status;
+    int fd = socket(address->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    return fd < 0 ? -errno : fd;
+}
+
 int gp_listen(const char *host, int port, int backlog, int *bound_port) {
     struct sockaddr_storage address;
     socklen_t length;
-    int status = address_of(host, port, &address, &length);
-    if (status < 0) return status;
-    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
+    int fd = open_socket(host, port, &address, &length);
+    if (fd < 0) return fd;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (bind(fd, (struct sockaddr *)&address, length) < 0 || listen(fd, backlog) < 0) {
@@ -78,10 +84,8 @@ int gp_accept(int listener) {
 int gp_connect(const char *host, int port) {
     struct sockaddr_storage address;
     socklen_t length;
-    int status = address_of(host, port, &address, &length);
-    if (status < 0) return status;
-    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
+    int fd = open_socket(host, port, &address, &length);
+    if (fd < 0) return fd;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (connect(fd, (struct sockaddr *)&address, length) < 0 && errno != EINPROGRESS) {

@@ -5,12 +5,9 @@ import Testing
 /// `golem-provider status --json` against the contract (../shared/reference/status-contract.md), key by key.
 @Suite("golem-provider status, real executables", .serialized)
 struct StatusTests {
-    static let checkerSettings = [
-        "GOLEM_PROVIDER_PORT_CHECKER_ALLOW_PRIVATE_TARGETS": "true",
-        "GOLEM_PROVIDER_PORT_CHECKER_CONNECT_TIMEOUT_SECONDS": "0.5",
-        "GOLEM_PROVIDER_PORT_CHECKER_ATTEMPTS": "1",
-        "GOLEM_PROVIDER_PORT_CHECKER_RATE_LIMIT_PER_MINUTE": "0",
-    ]
+    static let checkerSettings = PortChecker.loopbackSettings.merging([
+        "GOLEM_PROVIDER_PORT_CHECKER_ATTEMPTS": "1", "GOLEM_PROVIDER_PORT_CHECKER_RATE_LIMIT_PER_MINUTE": "0",
+    ]) { _, new in new }
 
     /// Every key of the contract with a value from its value set; answers the parsed report.
     func checkContract(_ output: String, range: Range<Int>, apiPort: Int) throws -> [String: Any] {

@@ -7,12 +7,7 @@ import Testing
 /// The real `golem-port-check` executable against real sockets on loopback.
 @Suite("golem-port-check, real process", .serialized)
 struct PortCheckServerTests {
-    static let loopbackAllowed = [
-        "GOLEM_PROVIDER_PORT_CHECKER_ALLOW_PRIVATE_TARGETS": "true",
-        "GOLEM_PROVIDER_PORT_CHECKER_CONNECT_TIMEOUT_SECONDS": "0.5",
-        "GOLEM_PROVIDER_PORT_CHECKER_ATTEMPTS": "2",
-        "GOLEM_PROVIDER_PORT_CHECKER_RETRY_DELAY_SECONDS": "0.1",
-    ]
+    static let loopbackAllowed = PortChecker.loopbackSettings
 
     func parseResults(_ answer: HTTPAnswer) throws -> [String: [String: Any]] {
         let object = try answer.object()

@@ -10,6 +10,14 @@ public final class PortChecker: @unchecked Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// Settings for a checker that tests on loopback: private targets allowed, short timeouts, one fast retry.
+    public static let loopbackSettings = [
+        "GOLEM_PROVIDER_PORT_CHECKER_ALLOW_PRIVATE_TARGETS": "true",
+        "GOLEM_PROVIDER_PORT_CHECKER_CONNECT_TIMEOUT_SECONDS": "0.5",
+        "GOLEM_PROVIDER_PORT_CHECKER_ATTEMPTS": "2",
+        "GOLEM_PROVIDER_PORT_CHECKER_RETRY_DELAY_SECONDS": "0.1",
+    ]
+
     public init(settings: [String: String] = [:]) async throws {
         port = try FreePorts.one()
         let root = try Scratch.makeDirectory(prefix: "pc")

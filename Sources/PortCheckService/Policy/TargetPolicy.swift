@@ -1,4 +1,5 @@
 import NIOCore
+import Shared
 
 /// Who may be probed. Not an open scanner: by default a caller can only probe its own address; another
 /// address needs the checker's token; private, loopback and link-local addresses need a setting.
@@ -21,7 +22,7 @@ struct TargetPolicy: Sendable {
                 return .refuse(status: 422, detail: "provider_ip '\(requested.prefix(64))' is not an IPv4 or IPv6 address")
             }
             if wanted != peer {
-                guard let token, let presentedToken, Self.sameToken(token, presentedToken) else {
+                guard let token, let presentedToken, ConstantTime.equal(token, presentedToken) else {
                     return .refuse(status: 403, detail:
                         "this checker only probes the address a request comes from (\(peer)); probing \(wanted) needs the checker's token in X-Port-Check-Token")
                 }
@@ -33,12 +34,6 @@ struct TargetPolicy: Sendable {
                 "\(host) is a private, loopback or link-local address; this checker probes public addresses only (PORT_CHECKER_ALLOW_PRIVATE_TARGETS)")
         }
         return .probe(host: host)
-    }
-
-    private static func sameToken(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
-        guard left.count == right.count else { return false }
-        return zip(left, right).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

@@ -10,7 +10,7 @@ struct StatusProbe {
     let settings: ProviderSettings
 
     func run() async -> StatusReport {
-        let client = Self.checkerClient()
+        let client = PortCheckRound.makeClient()
         async let version = latestVersion(client)
         async let multipass = Self.multipass(settings)
         async let services = serviceHealth()
@@ -165,17 +165,8 @@ struct StatusProbe {
     private func sshPorts(held: Set<Int>, client: HTTPClient) async -> StatusReport.SSHPorts {
         let range = settings.portRangeStart..<settings.portRangeEnd
         let key = PortCheckProof.randomHex()
-        var listeners: [any Channel] = []
-        var free: [Int] = []
-        var occupied: [Int] = []
-        for port in range where !held.contains(port) {
-            if let listener = try? await ChallengeResponder(key: key).listen(host: settings.sshProxyHost, port: port) {
-                listeners.append(listener)
-                free.append(port)
-            } else {
-                occupied.append(port)
-            }
-        }
+        let (listeners, free, occupied) = await ChallengeResponder(key: key)
+            .listenOnFree(range.filter { !held.contains($0) }, host: settings.sshProxyHost)
         // Free ports answer the challenge; ports golem-proxy (or someone else) holds can only be connected to.
         async let freeAnswers = PortCheckRound.ask(settings, client: client, ports: free, proofKey: key)
         async let heldAnswers = PortCheckRound.ask(settings, client: client, ports: held.sorted() + occupied, proofKey: nil)
@@ -200,41 +191,6 @@ struct StatusProbe {
             inUse: held.count,
             issues: .init(unreachable: blocked ? range.count : unreachable, notListening: notListening),
             ports: ports)
-    }
-
-    static func checkerClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(5)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
-}
-
-/// One `/check-ports` request to every configured checker.
-enum PortCheckRound {
-    struct Answer {
-        var url: String
-        var reachable: Set<Int>
-        var errors: [Int: String]
-        /// nil when the checker answered.
-        var error: String?
-    }
-
-    static func ask(_ settings: ProviderSettings, client: HTTPClient, ports: [Int], proofKey: String?) async -> [Answer] {
-        guard !ports.isEmpty else { return [] }
-        return await withTaskGroup(of: Answer.self) { group in
-            for url in settings.portCheckServers {
-                group.addTask {
-                    switch await PortVerifier.ask(url, ports: ports, key: proofKey, publicIP: settings.publicIP, client: client) {
-                    case .success(let found): Answer(url: url, reachable: found.reachable, errors: found.errors, error: nil)
-                    case .failure(let error): Answer(url: url, reachable: [], errors: [:], error: "\(error)")
-                    }
-                }
-            }
-            var answers: [Answer] = []
-            for await answer in group { answers.append(answer) }
-            return answers.sorted { $0.url < $1.url }
-        }
     }
 }
 

@@ -21,6 +21,22 @@ struct ChallengeResponder: Sendable {
             .bind(host: host, port: port)
             .get()
     }
+
+    /// Listens on each of `ports` that can be bound; the others are held by someone else.
+    func listenOnFree(_ ports: [Int], host: String) async -> (listeners: [any Channel], free: [Int], occupied: [Int]) {
+        var listeners: [any Channel] = []
+        var free: [Int] = []
+        var occupied: [Int] = []
+        for port in ports {
+            if let listener = try? await listen(host: host, port: port) {
+                listeners.append(listener)
+                free.append(port)
+            } else {
+                occupied.append(port)
+            }
+        }
+        return (listeners, free, occupied)
+    }
 }
 
 /// Reads one line; a challenge gets its answer, anything else (or too much) a close.

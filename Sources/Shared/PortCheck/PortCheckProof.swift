@@ -32,11 +32,16 @@ public enum PortCheckProof {
         return mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Constant-time comparison, so timing does not leak how much of a guess was right.
     public static func isValid(answer: some StringProtocol, key: String, nonce: String) -> Bool {
-        let expected = Array(Self.answer(key: key, nonce: nonce).utf8)
-        let given = Array(answer.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        ConstantTime.equal(Self.answer(key: key, nonce: nonce), answer)
+    }
+}
+
+/// Comparing secrets without an early exit, so timing does not leak how much of a guess was right.
+public enum ConstantTime {
+    public static func equal(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
+        let left = Array(a.utf8), right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -54,6 +54,16 @@ struct SpliceDirection {
         /// The source ended and everything reached the destination, whose output is now shut.
         case finished(bytes: Int)
         case failed(errno: Int32)
+
+        /// Bytes moved in; nil when the connection failed.
+        var bytes: Int? {
+            switch self {
+            case .waiting(let bytes), .yielded(let bytes), .finished(let bytes): bytes
+            case .failed: nil
+            }
+        }
+
+        var isYielded: Bool { if case .yielded = self { true } else { false } }
     }
 
     /// Moves what can move now without blocking, up to `budget` bytes so one busy connection cannot starve

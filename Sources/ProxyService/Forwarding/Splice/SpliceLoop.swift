@@ -206,19 +206,15 @@ final class SpliceLoop: @unchecked Sendable {
             ? connection.upstream.pump(from: connection.client, to: connection.vm, pool: pipes, budget: turnBudget) : idle
         let down = readiness.downstream
             ? connection.downstream.pump(from: connection.vm, to: connection.client, pool: pipes, budget: turnBudget) : idle
-        var moved = false
-        for (outcome, isUpstream) in [(up, true), (down, false)] {
-            switch outcome {
-            case .waiting(let bytes), .finished(let bytes), .yielded(let bytes):
-                if case .yielded = outcome, !yielded.contains(where: { $0 === connection }) { yielded.append(connection) }
-                guard bytes > 0 else { continue }
-                moved = true
-                if isUpstream { connection.account.received(bytes) } else { connection.account.sent(bytes) }
-            case .failed:
-                finish(connection)
-                return
-            }
+        // Per event, on the hot path: no collections built, just the two outcomes.
+        guard let upBytes = up.bytes, let downBytes = down.bytes else {
+            finish(connection)
+            return
         }
+        if upBytes > 0 { connection.account.received(upBytes) }
+        if downBytes > 0 { connection.account.sent(downBytes) }
+        if (up.isYielded || down.isYielded), !yielded.contains(where: { $0 === connection }) { yielded.append(connection) }
+        let moved = upBytes > 0 || downBytes > 0
         if moved { connection.lastActivity = Self.nowNanoseconds() }
         if connection.isFinished { finish(connection) }
     }
