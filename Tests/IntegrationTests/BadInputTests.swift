@@ -22,6 +22,8 @@ struct BadInputTests {
         ("ssh key missing", #"{"name":"vm-x"}"#, ["body", "ssh_key"], "missing"),
         ("ssh key prefix", #"{"name":"vm-x","ssh_key":"nope AAAA"}"#, ["body", "ssh_key"], "string_pattern_mismatch"),
         ("ssh key with a newline", #"{"name":"vm-x","ssh_key":"ssh-ed25519 AAAA\nruncmd: [evil]"}"#, ["body", "ssh_key"], "value_error"),
+        ("ssh key too short to be a key", #"{"name":"vm-x","ssh_key":"ssh-ed25519 AAAA"}"#, ["body", "ssh_key"], "value_error"),
+        ("ssh key type and data disagree", #"{"name":"vm-x","ssh_key":"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOZhrWgasBnnn/6GtvIsKf6DexGF+R26S6vUy/V5Zw3h"}"#, ["body", "ssh_key"], "value_error"),
         ("image option-like", #"{"name":"vm-x","image":"--help","ssh_key":"\#(sshKey)"}"#, ["body", "image"], "string_pattern_mismatch"),
         ("stream id negative", #"{"name":"vm-x","stream_id":-1,"ssh_key":"\#(sshKey)"}"#, ["body", "stream_id"], "greater_than_equal"),
         ("stream id wrong type", #"{"name":"vm-x","stream_id":[1],"ssh_key":"\#(sshKey)"}"#, ["body", "stream_id"], "int_type"),

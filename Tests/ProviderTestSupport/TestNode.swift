@@ -37,6 +37,8 @@ public final class TestNode: @unchecked Sendable {
             "GOLEM_PROVIDER_CREATE_VM_MAX_RETRIES": "100",
             "GOLEM_PROVIDER_VM_STATE_REFRESH_SECONDS": "0",
             "GOLEM_PROVIDER_LOG_LEVEL": "info",
+            // The stand-in multipass runs nothing, so its VMs may take the host's every core many times over.
+            "GOLEM_PROVIDER_CPU_THRESHOLD": "1000",
             // Never the public checker from a test; the port verification tests turn this off with a local one.
             "GOLEM_PROVIDER_SKIP_PORT_VERIFICATION": "true",
             "GOLEM_PROVIDER_PORT_CHECK_SERVERS": "http://127.0.0.1:9",
@@ -97,7 +99,20 @@ public final class TestNode: @unchecked Sendable {
         for service in ["golem-gateway", "golem-vm", "golem-proxy", "golem-payments", "golem-port-check"] {
             if let pid = servicePID(service), kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         }
+        // QEMU VMs outlive the node by design; a test must not leave them behind.
+        for pid in qemuPIDs() { kill(pid, SIGKILL) }
         self.process = nil
+    }
+
+    public var instancesDirectory: String { dataDirectory + "/vm/instances" }
+
+    /// PIDs of this node's QEMU processes that are alive (from each instance folder's PID file).
+    public func qemuPIDs() -> [pid_t] {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: instancesDirectory)) ?? []
+        return folders.compactMap { folder in
+            (try? String(contentsOfFile: "\(instancesDirectory)/\(folder)/qemu.pid", encoding: .utf8))
+                .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }.filter { ProcessState.isRunning($0) }
     }
 
     public var supervisorPID: pid_t? { process?.processIdentifier }
@@ -138,7 +153,8 @@ public final class TestNode: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        // Long enough for a start that waits for a guest to boot under software emulation.
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return HTTPAnswer(status: Int(response.status.code), body: Data(bytes.readableBytesView))
     }

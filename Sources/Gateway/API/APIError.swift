@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import HTTPTypes
 import Hummingbird
+import Shared
 
 /// An HTTP error in the original's `{"detail": ...}` shape. Mapping from service errors happens here, once.
 struct APIError: Error, Sendable {
@@ -15,6 +16,8 @@ struct APIError: Error, Sendable {
     init(_ error: RPCError, service: String) {
         switch error.code {
         case .notFound: self.init(status: .notFound, detail: error.message)
+        case .resourceExhausted where error.metadata[stringValues: AdmissionScope.metadataKey].contains(AdmissionScope.host):
+            self.init(status: .serviceUnavailable, detail: error.message)
         case .alreadyExists, .failedPrecondition, .resourceExhausted: self.init(status: .conflict, detail: error.message)
         case .invalidArgument: self.init(status: .badRequest, detail: error.message)
         case .unavailable, .deadlineExceeded:

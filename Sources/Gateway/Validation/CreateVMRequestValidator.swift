@@ -1,13 +1,13 @@
 import Foundation
+import Shared
 
 /// Validates the create body exactly as the original's models do (name pattern, value sets, key prefix),
 /// plus what keeps our hypervisor calls safe (image and key characters). Every problem is reported, not just the first.
 public enum CreateVMRequestValidator {
     static let namePattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$"
-    static let sshKeyPattern = "^(ssh-rsa|ssh-ed25519) "
+    static let sshKeyPattern = "^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) "
     static let allowedCPU: [Int64] = [1, 2, 4, 8, 16]
     static let allowedMemory: [Int64] = [1, 2, 4, 8, 16, 32, 64]
-    static let maxSSHKeyBytes = 16 * 1024
 
     public static func validate(_ body: [UInt8], defaultImage: String) -> Result<CreateVMRequest, ValidationFailure> {
         let root: JSONValue
@@ -111,11 +111,12 @@ public enum CreateVMRequestValidator {
             issues.append(issue("string_pattern_mismatch", ["ssh_key"], "String should match pattern '\(sshKeyPattern)'"))
             return nil
         }
-        guard key.utf8.count <= maxSSHKeyBytes, !key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            issues.append(issue("value_error", ["ssh_key"], "Value error, ssh_key must be one line of at most 16 KiB without control characters"))
+        do {
+            return try SSHPublicKey(parsing: key).line
+        } catch {
+            issues.append(issue("value_error", ["ssh_key"], "Value error, \(error)"))
             return nil
         }
-        return key.trimmingCharacters(in: .whitespaces)
     }
 
     static func validateStreamID(_ value: JSONValue?, _ issues: inout [ValidationIssue]) -> String? {

@@ -9,7 +9,10 @@ public struct ProviderSettings: Sendable {
         case l2Holesky = "l2.holesky"
         case mainnet
     }
-    public enum VMDriverChoice: String, CaseIterable, Sendable { case auto, multipass }
+    /// auto: Multipass where it is installed, QEMU otherwise.
+    public enum VMDriverChoice: String, CaseIterable, Sendable { case auto, multipass, qemu }
+    /// auto: KVM when a probe guest really runs under it, TCG (software emulation) otherwise.
+    public enum AcceleratorChoice: String, CaseIterable, Sendable { case auto, kvm, tcg }
     /// How golem-proxy moves bytes: splice (Linux, zero-copy in the kernel), glue (SwiftNIO, portable),
     /// auto (splice where available).
     public enum ProxyEngine: String, CaseIterable, Sendable { case auto, splice, glue }
@@ -56,6 +59,23 @@ public struct ProviderSettings: Sendable {
     /// How often VMService re-reads every VM's state from the hypervisor (0 = never; start-up still reconciles).
     public var vmStateRefreshSeconds: Double
     public var stopVMsOnExit: Bool
+    /// QEMU driver: the emulator, where base images live, acceleration, and whether guests may reach out.
+    public var qemuBinaryPath: String?
+    public var imageDirectory: String
+    public var accelerator: AcceleratorChoice
+    public var blockVMOutbound: Bool
+    /// How long a guest gets to power off after ACPI shutdown before QEMU is told to quit.
+    public var vmStopTimeoutSeconds: Double
+    /// Admission: host totals minus the reserve, times the threshold, is what VMs may take.
+    public var cpuThresholdPercent: Int
+    public var memoryThresholdPercent: Int
+    public var storageThresholdPercent: Int
+    public var hostReserveCPUCores: Int
+    public var hostReserveMemoryGB: Int
+    public var hostReserveStorageGB: Int
+    public var minCPUCores: Int
+    public var minMemoryGB: Int
+    public var minStorageGB: Int
 
     // ProxyService
     public var portRangeStart: Int
@@ -133,6 +153,21 @@ public struct ProviderSettings: Sendable {
         retryBackoff = try source.double("RETRY_BACKOFF", default: 2, in: 1...10)
         vmStateRefreshSeconds = try source.double("VM_STATE_REFRESH_SECONDS", default: 30, in: 0...86400)
         stopVMsOnExit = try source.bool("STOP_VMS_ON_EXIT", default: false)
+        qemuBinaryPath = source.optionalString("QEMU_BINARY_PATH")
+        imageDirectory = source.string("IMAGE_DIR", default: dataDirectory + "/images")
+        accelerator = try source.choice("ACCELERATOR", default: .auto)
+        blockVMOutbound = try source.bool("BLOCK_VM_OUTBOUND", default: false)
+        vmStopTimeoutSeconds = try source.double("VM_STOP_TIMEOUT_SECONDS", default: 60, in: 0...3600)
+        // vCPUs may be overcommitted (up to 10x); memory and disk may not exceed the host.
+        cpuThresholdPercent = try source.int("CPU_THRESHOLD", default: 90, in: 1...1000)
+        memoryThresholdPercent = try source.int("MEMORY_THRESHOLD", default: 85, in: 1...100)
+        storageThresholdPercent = try source.int("STORAGE_THRESHOLD", default: 90, in: 1...100)
+        hostReserveCPUCores = try source.int("HOST_RESERVE_CPU_CORES", default: 0, in: 0...4096)
+        hostReserveMemoryGB = try source.int("HOST_RESERVE_MEMORY_GB", default: 1, in: 0...65536)
+        hostReserveStorageGB = try source.int("HOST_RESERVE_STORAGE_GB", default: 5, in: 0...1_000_000)
+        minCPUCores = try source.int("MIN_CPU_CORES", default: 1, in: 1...4096)
+        minMemoryGB = try source.int("MIN_MEMORY_GB", default: 1, in: 1...65536)
+        minStorageGB = try source.int("MIN_STORAGE_GB", default: 10, in: 1...1_000_000)
 
         portRangeStart = try source.int("PORT_RANGE_START", default: 50800, in: 1...65535)
         portRangeEnd = try source.int("PORT_RANGE_END", default: 50900, in: 2...65536)

@@ -17,10 +17,15 @@ struct VMGRPCService: Golem_Provider_Vm_V1_VMService.SimpleServiceProtocol {
             guard !request.vmID.isEmpty, resources.cpu > 0, resources.memoryGb > 0, resources.storageGb > 0,
                   !request.sshPublicKey.isEmpty
             else { throw VMServiceError.invalidRequest("vm_id, resources and ssh_public_key are required") }
+            // The key reaches cloud-init: parse it here too, whoever the caller is.
+            let key: SSHPublicKey
+            do { key = try SSHPublicKey(parsing: request.sshPublicKey) } catch {
+                throw VMServiceError.invalidRequest("ssh_public_key: \(error)")
+            }
             let (vm, job) = try await lifecycle.create(
                 id: request.vmID, cpu: Int(resources.cpu), memoryGB: Int(resources.memoryGb),
                 storageGB: Int(resources.storageGb), image: request.image.isEmpty ? defaultImage : request.image,
-                sshPublicKey: request.sshPublicKey)
+                sshPublicKey: key.line)
             return .with {
                 $0.vm = vm.proto
                 $0.job = job.proto
@@ -87,7 +92,7 @@ struct VMGRPCService: Golem_Provider_Vm_V1_VMService.SimpleServiceProtocol {
         do {
             return try await body()
         } catch let error as VMServiceError {
-            throw RPCError(code: error.rpcCode, message: error.description)
+            throw RPCError(code: error.rpcCode, message: error.description, metadata: error.rpcMetadata)
         } catch let error as RPCError {
             throw error
         } catch {
@@ -101,10 +106,22 @@ extension VMServiceError {
         switch self {
         case .notFound, .jobNotFound: .notFound
         case .alreadyExists: .alreadyExists
-        case .limitReached: .resourceExhausted
+        case .limitReached, .insufficientResources: .resourceExhausted
         case .busy: .failedPrecondition
         case .invalidRequest: .invalidArgument
         case .driverFailed: .internalError
+        }
+    }
+}
+
+extension VMServiceError {
+    /// Tells the gateway that the host as a whole is full (503) rather than this request too big (409).
+    var rpcMetadata: Metadata {
+        switch self {
+        case .limitReached: [AdmissionScope.metadataKey: .string(AdmissionScope.host)]
+        case .insufficientResources(_, let hostWide, _):
+            [AdmissionScope.metadataKey: .string(hostWide ? AdmissionScope.host : AdmissionScope.request)]
+        default: [:]
         }
     }
 }

@@ -1,5 +1,7 @@
 /// The cloud-init user-data of the original node (reference section 4.2), plus the image's `default` user so
-/// that `ubuntu@` (what the requestor CLI uses) accepts the key as well as `root@`.
+/// that `ubuntu@` (what the requestor CLI uses) accepts the key as well as `root@` (`disable_root: false`:
+/// cloud-init otherwise answers root logins with "Please login as the user ubuntu"), and the VM's name in
+/// /etc/hosts so that sudo resolves it.
 /// Values are written as double-quoted YAML scalars; the gateway already refused keys with control characters.
 public struct CloudInitUserData: Sendable {
     public let hostname: String
@@ -20,6 +22,8 @@ public struct CloudInitUserData: Sendable {
         package_update: true
         package_upgrade: true
         preserve_hostname: false
+        manage_etc_hosts: true
+        disable_root: false
         ssh_authorized_keys:
         - \(key)
         users:

@@ -1,4 +1,4 @@
-/// What VMService needs from a hypervisor. Multipass implements it now; the QEMU driver next.
+/// What VMService needs from a hypervisor: QemuDriver and MultipassDriver implement it.
 /// Instances are named by VMService (`golem-<uuid4>`); the driver owns nothing else about them.
 public protocol HypervisorDriver: Sendable {
     /// Short name shown by health and status (`multipass`, `qemu`).
@@ -32,8 +32,10 @@ public struct InstanceInfo: Sendable, Equatable {
     public var ipAddress: String?
     /// Where the guest's SSH daemon answers from this host, once known.
     public var sshEndpoint: SSHEndpoint?
+    /// Whether the guest's SSH daemon answers at the endpoint (QEMU knows the endpoint before the guest boots).
+    public var guestReady: Bool = true
 
-    public var isReady: Bool { state == .running && sshEndpoint != nil }
+    public var isReady: Bool { state == .running && sshEndpoint != nil && guestReady }
 }
 
 public struct SSHEndpoint: Sendable, Equatable {

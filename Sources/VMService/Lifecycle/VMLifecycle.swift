@@ -6,7 +6,6 @@ import Shared
 /// One operation per VM at a time; reads never wait for the hypervisor (they answer from the store).
 public actor VMLifecycle {
     public struct Limits: Sendable {
-        public var maxVMs: Int
         public var readinessAttempts: Int
         public var readinessDelay: Duration
     }
@@ -14,15 +13,17 @@ public actor VMLifecycle {
     let store: VMStore
     let driver: any HypervisorDriver
     let events: VMEventHub
+    let admission: ResourceAdmission
     let limits: Limits
     let logger: Logger
     private var operations: [String: String] = [:]
     private var launches: [String: Task<Void, Never>] = [:]
 
-    public init(store: VMStore, driver: any HypervisorDriver, events: VMEventHub, limits: Limits, logger: Logger) {
+    init(store: VMStore, driver: any HypervisorDriver, events: VMEventHub, admission: ResourceAdmission, limits: Limits, logger: Logger) {
         self.store = store
         self.driver = driver
         self.events = events
+        self.admission = admission
         self.limits = limits
         self.logger = logger
     }
@@ -39,7 +40,8 @@ public actor VMLifecycle {
             ipAddress: nil, sshHost: nil, sshPort: nil, errorMessage: nil, createdAtMs: now, updatedAtMs: now)
         let job = JobRecord(jobID: UUID().uuidString.lowercased(), vmID: id, status: .creating, error: nil,
                             createdAtMs: now, updatedAtMs: now)
-        try store.insertCreation(vm, job, maxVMs: limits.maxVMs)
+        let request = ResourceAdmission.Request(cpu: cpu, memoryGB: memoryGB, storageGB: storageGB)
+        try store.insertCreation(vm, job) { existing in try admission.admit(request, existing: existing) }
         await events.publish(.updated(vm))
         logger.info("creating VM", metadata: ["vm": "\(id)", "instance": "\(vm.hypervisorName)", "job": "\(job.jobID)"])
         beginLaunch(vm, jobID: job.jobID, alreadyLaunched: false)

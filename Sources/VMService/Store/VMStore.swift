@@ -55,11 +55,12 @@ public struct VMStore: Sendable {
         try database.read { try JobRecord.filter(Column("status") == status.rawValue).fetchAll($0) }
     }
 
-    /// Inserts a new VM and its job together, refusing a name in use or a full host in the same transaction.
-    public func insertCreation(_ vm: VMRecord, _ job: JobRecord, maxVMs: Int) throws {
+    /// Inserts a new VM and its job together; the name check and `admit` (which sees every live VM) run in the
+    /// same transaction, so two creations racing for the last resources cannot both pass.
+    func insertCreation(_ vm: VMRecord, _ job: JobRecord, admit: ([VMRecord]) throws -> Void) throws {
         try database.write { db in
             if try VMRecord.fetchOne(db, key: vm.id) != nil { throw VMServiceError.alreadyExists(vmID: vm.id) }
-            if try VMRecord.fetchCount(db) >= maxVMs { throw VMServiceError.limitReached(maxVMs: maxVMs) }
+            try admit(try VMRecord.fetchAll(db))
             try vm.insert(db)
             try job.insert(db)
         }

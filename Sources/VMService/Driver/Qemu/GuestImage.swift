@@ -1,0 +1,50 @@
+import Foundation
+
+/// A base image in the image cache: a qcow2 disk, and a kernel + initrd when the image boots directly
+/// (the offline Debian image); cloud images without them boot through their own boot loader.
+struct GuestImage: Codable, Sendable, Equatable {
+    var name: String
+    var disk: String
+    var kernel: String?
+    var initrd: String?
+}
+
+/// Maps the API's `image` field (`24.04`, `22.04`, `debian-12`, ...) to files in the image cache folder.
+/// A file `<name>.qcow2` is the image `<name>`; well-known aliases point at the canonical names.
+struct GuestImageCatalog: Sendable {
+    let directory: String
+
+    static let aliases: [String: String] = [
+        "24.04": "ubuntu-24.04", "noble": "ubuntu-24.04", "ubuntu:24.04": "ubuntu-24.04",
+        "22.04": "ubuntu-22.04", "jammy": "ubuntu-22.04", "ubuntu:22.04": "ubuntu-22.04",
+        "20.04": "ubuntu-20.04", "focal": "ubuntu-20.04", "ubuntu:20.04": "ubuntu-20.04",
+        "12": "debian-12", "bookworm": "debian-12", "debian:12": "debian-12",
+    ]
+
+    static func canonicalName(_ requested: String) -> String {
+        aliases[requested.lowercased()] ?? requested.lowercased()
+    }
+
+    func image(named requested: String) throws -> GuestImage {
+        let name = Self.canonicalName(requested)
+        guard name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil else {
+            throw DriverError("image '\(requested)' is not a valid image name")
+        }
+        let disk = directory + "/\(name).qcow2"
+        guard FileManager.default.fileExists(atPath: disk) else {
+            let available = names()
+            throw DriverError(
+                "image '\(requested)' is not available on this provider (available: \(available.isEmpty ? "none" : available.joined(separator: ", "))); "
+                    + "the operator can add it with `golem-provider image add \(name) <path or URL>`")
+        }
+        let kernel = directory + "/\(name).vmlinuz"
+        let initrd = directory + "/\(name).initrd"
+        let direct = FileManager.default.fileExists(atPath: kernel) && FileManager.default.fileExists(atPath: initrd)
+        return GuestImage(name: name, disk: disk, kernel: direct ? kernel : nil, initrd: direct ? initrd : nil)
+    }
+
+    func names() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".qcow2") }.map { String($0.dropLast(".qcow2".count)) }.sorted()
+    }
+}
