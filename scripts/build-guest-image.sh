@@ -5,7 +5,8 @@
 #   debian-12.vmlinuz, debian-12.initrd (booted directly by QEMU: -kernel/-initrd, root=LABEL=golem-root)
 # The guest has a user `ubuntu` (sudo without password; what requestor tools log in as) and `root`, both keyed
 # from the NoCloud seed by golem-firstboot (scripts/guest/), systemd-networkd with DHCP, and openssh-server.
-# DNS is QEMU user networking's resolver (10.0.2.3): systemd-resolved alone cost 10 s of boot under TCG.
+# DNS is QEMU user networking's resolver (10.0.2.3): systemd-resolved alone cost 10 s of boot under TCG. dbus is there for
+# systemd-logind, which turns the ACPI power button (VMService's graceful stop) into a clean shutdown.
 # Reused when present. Usage: scripts/build-guest-image.sh [cache-folder]   (needs root; about 1.5 min)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +29,7 @@ root=$work/root
 
 # The customize hooks run after the packages are in: first-boot agent, network, user, a small initrd.
 mmdebstrap --variant=minbase --mode=root \
-  --include=systemd-sysv,udev,linux-image-cloud-amd64,initramfs-tools,openssh-server,iproute2,procps,sudo,e2fsprogs,util-linux,netbase,ca-certificates \
+  --include=systemd-sysv,udev,linux-image-cloud-amd64,initramfs-tools,openssh-server,dbus,iproute2,procps,sudo,e2fsprogs,util-linux,netbase,ca-certificates \
   --customize-hook="install -m 0755 '$here/guest/golem-firstboot' \"\$1/usr/local/sbin/golem-firstboot\"" \
   --customize-hook="install -m 0644 '$here/guest/golem-firstboot.service' \"\$1/etc/systemd/system/golem-firstboot.service\"" \
   --customize-hook="install -m 0644 '$here/guest/80-golem-dhcp.network' \"\$1/etc/systemd/network/80-golem-dhcp.network\"" \

@@ -75,14 +75,15 @@ public final class TestNode: @unchecked Sendable {
     }
 
     /// Runs `golem-provider <arguments>` to completion with this node's settings.
-    public func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// stdout and stderr both land in `output` when `mergeErrors` (the default for commands that fail loudly).
+    public func cli(_ arguments: [String], extraEnvironment: [String: String] = [:], mergeErrors: Bool = false) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.directory + "/golem-provider")
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(extraEnvironment) { $1 }) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle(forWritingAtPath: try logFile())!
+        process.standardError = mergeErrors ? pipe : FileHandle(forWritingAtPath: try logFile())!
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

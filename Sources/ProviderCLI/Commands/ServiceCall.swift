@@ -13,4 +13,14 @@ enum ServiceCall {
             return try await body(ProxyServiceClient(wrapping: client))
         }
     }
+
+    /// golem-vm's health answer (its details name the driver and, for QEMU, the accelerator).
+    static func vmHealth(_ settings: ProviderSettings) async throws -> Golem_Provider_Health_V1_CheckResponse {
+        let client = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.runConnections() }
+            defer { client.beginGracefulShutdown() }
+            return try await HealthClient(wrapping: client).check(.init(), options: RPCEndpoints.callOptions(timeout: .seconds(3)))
+        }
+    }
 }

@@ -51,6 +51,9 @@ struct StatusRenderer {
         let latest = report.version.latest.map { report.version.updateAvailable ? "update available: \($0)" : "latest" } ?? "latest: unknown"
         lines.append(row("Version", "\(report.version.installed) (\(latest))"))
         lines.append(row("Multipass", report.multipass.ok ? good("OK") : bad("Missing")))
+        let driver = report.vmDriver
+        let accelerator = driver.accelerator.map { " (\($0.uppercased()))" } ?? ""
+        lines.append(row("VM Driver", driver.ok ? good(driver.name + accelerator) : bad(driver.name + ": " + (driver.error ?? "not available"))))
         let down = report.services.health.filter { $0.value != "ok" }.keys.sorted()
         lines.append(row("Services", !report.services.nodeRunning ? "node not running"
             : down.isEmpty ? good("all 5 running") : bad("down: " + down.joined(separator: ", "))))

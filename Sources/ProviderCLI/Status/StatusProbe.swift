@@ -19,6 +19,7 @@ struct StatusProbe {
         let ssh = await sshPorts(held: heldPorts, client: client)
         try? await client.shutdown()
         let multipassFacts = await multipass
+        let driver = await vmDriver(multipass: multipassFacts)
         var report = StatusReport(
             version: await version,
             environment: .init(
@@ -27,7 +28,7 @@ struct StatusProbe {
             multipass: multipassFacts,
             ports: .init(provider: provider, ssh: ssh),
             overall: .init(status: "healthy", issues: []),
-            vmDriver: .init(name: "multipass", ok: multipassFacts.ok, version: multipassFacts.version, error: multipassFacts.error),
+            vmDriver: driver,
             services: await services)
         report.overall = Self.overall(report)
         return report
@@ -38,7 +39,11 @@ struct StatusProbe {
         var issues: [String] = []
         let ssh = report.ports.ssh
         let provider = report.ports.provider
-        if !report.multipass.ok { issues.append("Multipass not available") }
+        // The contract's Multipass rule holds while Multipass is the driver; with QEMU, the driver's own health counts.
+        let driverMissing = report.vmDriver.name == "multipass" ? !report.multipass.ok : !report.vmDriver.ok
+        if driverMissing {
+            issues.append(report.vmDriver.name == "multipass" ? "Multipass not available" : "VM driver \(report.vmDriver.name) not available")
+        }
         if !provider.localOK { issues.append("Provider port \(provider.port) not ready") }
         if ssh.status == "blocked" {
             issues.append("No externally reachable SSH ports")
@@ -53,7 +58,7 @@ struct StatusProbe {
                 issues.append("\(service) is not running")
             }
         }
-        let error = ssh.status == "blocked" || !provider.localOK || !report.multipass.ok || externalFailed
+        let error = ssh.status == "blocked" || !provider.localOK || driverMissing || externalFailed
         return .init(status: error ? "error" : issues.isEmpty ? "healthy" : "issues", issues: issues)
     }
 
@@ -108,6 +113,24 @@ struct StatusProbe {
         return process.terminationStatus == 0
             ? .init(ok: true, path: path, version: text, error: nil)
             : .init(ok: false, path: path, version: nil, error: "multipass version exited with \(process.terminationStatus)")
+    }
+
+    /// The driver golem-vm runs, from its health answer; when it does not answer, the driver the settings would
+    /// pick and whether its tools are installed.
+    private func vmDriver(multipass: StatusReport.Multipass) async -> StatusReport.VMDriver {
+        if let health = try? await ServiceCall.vmHealth(settings), let name = health.details["driver"] {
+            return .init(name: name, ok: health.ready, version: health.details["driver_version"], error: nil,
+                         accelerator: health.details["accelerator"], acceleratorReason: health.details["accelerator_reason"])
+        }
+        let useMultipass = settings.vmDriver == .multipass
+            || (settings.vmDriver == .auto && MultipassBinary.locate(configured: settings.multipassBinaryPath) != nil)
+        if useMultipass {
+            return .init(name: "multipass", ok: multipass.ok, version: multipass.version, error: multipass.error)
+        }
+        let qemu = settings.qemuBinaryPath ?? "/usr/bin/qemu-system-x86_64"
+        let installed = FileManager.default.isExecutableFile(atPath: qemu)
+        return .init(name: "qemu", ok: installed, version: nil,
+                     error: installed ? "golem-vm does not answer; the accelerator is decided when it starts" : "\(qemu) is not installed (apt-get install qemu-system-x86)")
     }
 
     private func serviceHealth() async -> StatusReport.Services {

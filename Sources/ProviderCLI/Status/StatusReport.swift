@@ -30,6 +30,9 @@ struct StatusReport: Encodable {
         var ok: Bool
         var version: String?
         var error: String?
+        /// `kvm` or `tcg` (QEMU only), with why the probe chose it; null when golem-vm does not answer.
+        var accelerator: String? = nil
+        var acceleratorReason: String? = nil
     }
 
     struct External: Encodable {
@@ -140,13 +143,15 @@ extension StatusReport.Multipass {
 }
 
 extension StatusReport.VMDriver {
-    enum CodingKeys: String, CodingKey { case name, ok, version, error }
+    enum CodingKeys: String, CodingKey { case name, ok, version, error, accelerator, acceleratorReason = "accelerator_reason" }
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(ok, forKey: .ok)
         try container.encode(version, forKey: .version)
         try container.encode(error, forKey: .error)
+        try container.encode(accelerator, forKey: .accelerator)
+        try container.encode(acceleratorReason, forKey: .acceleratorReason)
     }
 }
 

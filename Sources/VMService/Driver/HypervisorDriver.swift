@@ -5,6 +5,8 @@ public protocol HypervisorDriver: Sendable {
     var name: String { get }
     /// Checks that the hypervisor can be used; answers its version.
     func version() async throws -> String
+    /// Refuses an image the driver cannot launch, before anything is created; the message says what exists.
+    func checkImage(_ image: String) throws
     /// Creates and boots an instance; returns when the hypervisor accepted it (it may still be booting).
     func launch(_ spec: LaunchSpec) async throws
     /// The instance's current state, or nil when the hypervisor does not know it.
@@ -13,6 +15,11 @@ public protocol HypervisorDriver: Sendable {
     func stop(_ instanceName: String) async throws
     /// Removes the instance and its disks; removing an unknown instance is not an error.
     func delete(_ instanceName: String) async throws
+}
+
+extension HypervisorDriver {
+    /// Multipass resolves image names itself (and may download them), so by default every name may be tried.
+    public func checkImage(_ image: String) throws {}
 }
 
 public struct LaunchSpec: Sendable, Equatable {

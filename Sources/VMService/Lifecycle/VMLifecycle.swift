@@ -33,6 +33,7 @@ public actor VMLifecycle {
     public func create(id: String, cpu: Int, memoryGB: Int, storageGB: Int, image: String, sshPublicKey: String)
         async throws -> (VMRecord, JobRecord)
     {
+        do { try driver.checkImage(image) } catch { throw VMServiceError.invalidRequest("\(error)") }
         let now = Clock.nowMs()
         let vm = VMRecord(
             id: id, hypervisorName: "golem-" + UUID().uuidString.lowercased(), state: .creating,

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// A base image in the image cache: a qcow2 disk, and a kernel + initrd when the image boots directly
 /// (the offline Debian image); cloud images without them boot through their own boot loader.
@@ -10,24 +11,12 @@ struct GuestImage: Codable, Sendable, Equatable {
 }
 
 /// Maps the API's `image` field (`24.04`, `22.04`, `debian-12`, ...) to files in the image cache folder.
-/// A file `<name>.qcow2` is the image `<name>`; well-known aliases point at the canonical names.
+/// A file `<name>.qcow2` is the image `<name>` (GuestImageName has the aliases).
 struct GuestImageCatalog: Sendable {
     let directory: String
 
-    static let aliases: [String: String] = [
-        "24.04": "ubuntu-24.04", "noble": "ubuntu-24.04", "ubuntu:24.04": "ubuntu-24.04",
-        "22.04": "ubuntu-22.04", "jammy": "ubuntu-22.04", "ubuntu:22.04": "ubuntu-22.04",
-        "20.04": "ubuntu-20.04", "focal": "ubuntu-20.04", "ubuntu:20.04": "ubuntu-20.04",
-        "12": "debian-12", "bookworm": "debian-12", "debian:12": "debian-12",
-    ]
-
-    static func canonicalName(_ requested: String) -> String {
-        aliases[requested.lowercased()] ?? requested.lowercased()
-    }
-
     func image(named requested: String) throws -> GuestImage {
-        let name = Self.canonicalName(requested)
-        guard name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil else {
+        guard let name = GuestImageName.canonical(requested) else {
             throw DriverError("image '\(requested)' is not a valid image name")
         }
         let disk = directory + "/\(name).qcow2"

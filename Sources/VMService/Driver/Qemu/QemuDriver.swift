@@ -56,6 +56,8 @@ public struct QemuDriver: HypervisorDriver {
 
     // MARK: Launch
 
+    public func checkImage(_ image: String) throws { _ = try options.images.image(named: image) }
+
     public func launch(_ spec: LaunchSpec) async throws {
         let image = try options.images.image(named: spec.image)
         let folder = folder(spec.instanceName)
