@@ -3,6 +3,7 @@
 # a fast first boot. Output, in the image cache folder:
 #   debian-12.qcow2 (ext4 root file system labelled golem-root, no partition table: grown to the VM's disk at first boot)
 #   debian-12.vmlinuz, debian-12.initrd (booted directly by QEMU: -kernel/-initrd, root=LABEL=golem-root)
+# each a symlink to the file of this recipe (.store/debian-12-<hash>.*).
 # The guest has a user `ubuntu` (sudo without password; what requestor tools log in as) and `root`, both keyed
 # from the NoCloud seed by golem-firstboot (scripts/guest/), systemd-networkd with DHCP, and openssh-server.
 # DNS is QEMU user networking's resolver (10.0.2.3): systemd-resolved alone cost 10 s of boot under TCG. dbus is there for
@@ -12,8 +13,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:-${GOLEM_PROVIDER_IMAGE_DIR:-$HOME/.golem/provider/images}}
 name=debian-12
-if [ -f "$cache/$name.qcow2" ] && [ -f "$cache/$name.vmlinuz" ] && [ -f "$cache/$name.initrd" ]; then
-  echo "guest image present: $cache/$name.qcow2"; exit 0
+# The recipe's hash is stored beside the image, so a changed recipe (this script or scripts/guest/) rebuilds it.
+recipe=$(cat "$0" "$here"/guest/* | sha256sum | cut -c1-16)
+if [ -f "$cache/$name.qcow2" ] && [ -f "$cache/$name.vmlinuz" ] && [ -f "$cache/$name.initrd" ] \
+   && [ "$(cat "$cache/$name.recipe" 2>/dev/null)" = "$recipe" ]; then
+  echo "guest image present: $cache/$name.qcow2 (recipe $recipe)"; exit 0
 fi
 need=()
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
@@ -45,12 +49,19 @@ mmdebstrap --variant=minbase --mode=root \
   --customize-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/golem.conf" && chroot "$1" update-initramfs -u -k all' \
   bookworm "$root" http://deb.debian.org/debian
 
-cp "$root"/boot/vmlinuz-* "$work/$name.vmlinuz"
-cp "$root"/boot/initrd.img-* "$work/$name.initrd"
+# Files carry the recipe in their names and debian-12.* are symlinks to them: VM disks are overlays on the file
+# the symlink named when they were made, so a rebuild never changes the base under an existing VM.
+version=$name-$recipe
+cp "$root"/boot/vmlinuz-* "$work/$version.vmlinuz"
+cp "$root"/boot/initrd.img-* "$work/$version.initrd"
 # 2 GiB file system from the folder, without loop devices; golem-firstboot grows it to the VM's disk.
 mke2fs -q -t ext4 -L golem-root -d "$root" "$work/root.raw" 2G
-qemu-img convert -O qcow2 "$work/root.raw" "$work/$name.qcow2"
-chmod 0644 "$work/$name".*
-mv "$work/$name.vmlinuz" "$work/$name.initrd" "$cache/"
-mv "$work/$name.qcow2" "$cache/"   # last: its presence means the set is complete
-echo "guest image built: $cache/$name.qcow2 ($(du -h "$cache/$name.qcow2" | cut -f1))"
+qemu-img convert -O qcow2 "$work/root.raw" "$work/$version.qcow2"
+chmod 0644 "$work/$version".*
+mkdir -p "$cache/.store"
+mv "$work/$version.vmlinuz" "$work/$version.initrd" "$work/$version.qcow2" "$cache/.store/"
+ln -sfn ".store/$version.vmlinuz" "$cache/$name.vmlinuz"
+ln -sfn ".store/$version.initrd" "$cache/$name.initrd"
+ln -sfn ".store/$version.qcow2" "$cache/$name.qcow2"
+echo "$recipe" > "$cache/$name.recipe"   # last: its presence means the set is complete
+echo "guest image built: $cache/.store/$version.qcow2 ($(du -h "$cache/.store/$version.qcow2" | cut -f1)), linked as $name.qcow2"

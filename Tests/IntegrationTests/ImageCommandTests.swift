@@ -52,5 +52,13 @@ struct ImageCommandTests {
         #expect(missing.output.contains("no file at"))
         let names = try FileManager.default.contentsOfDirectory(atPath: images).filter { !$0.hasPrefix(".") }.sorted()
         #expect(names == ["tiny-1.qcow2", "ubuntu-24.04.qcow2"])
+
+        // Replacing an image points the name at a new file; the old file (under VMs made from it) stays.
+        let before = URL(fileURLWithPath: images + "/tiny-1.qcow2").resolvingSymlinksInPath().path
+        let replaced = try node.cli(["image", "add", "tiny-1", raw, "--force"], extraEnvironment: environment, mergeErrors: true)
+        #expect(replaced.status == 0, "\(replaced.output)")
+        let after = URL(fileURLWithPath: images + "/tiny-1.qcow2").resolvingSymlinksInPath().path
+        #expect(before != after)
+        #expect(FileManager.default.fileExists(atPath: before))
     }
 }

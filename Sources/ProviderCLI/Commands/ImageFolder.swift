@@ -20,15 +20,17 @@ struct ImageFolder {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.filter { $0.hasSuffix(".qcow2") && !$0.hasPrefix(".") }.sorted().map { file in
             let name = String(file.dropLast(".qcow2".count))
-            let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(file)")[.size] as? Int) ?? 0
+            let target = URL(fileURLWithPath: "\(directory)/\(file)").resolvingSymlinksInPath().path
+            let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int) ?? 0
             let direct = FileManager.default.fileExists(atPath: "\(directory)/\(name).vmlinuz")
                 && FileManager.default.fileExists(atPath: "\(directory)/\(name).initrd")
             return Entry(name: name, bytes: size ?? 0, directKernelBoot: direct)
         }
     }
 
-    /// Checks the file with qemu-img, converts it to qcow2 when it is not (with qemu-img's progress), then moves it
-    /// into place last, so a half-added image is never visible to golem-vm.
+    /// Checks the file with qemu-img, converts it to qcow2 when it is not (with qemu-img's progress), then files it
+    /// under `.store/` and points `<name>.qcow2` at it last, so a half-added image is never visible to golem-vm
+    /// and replacing an image (--force) never changes the base under VMs made from the old one.
     func install(_ staged: String, as name: String, kernel: String?, initrd: String?) async throws {
         let qemuImg = "/usr/bin/qemu-img"
         guard FileManager.default.isExecutableFile(atPath: qemuImg) else {
@@ -39,7 +41,9 @@ struct ImageFolder {
               let format = object["format"] as? String
         else { throw ImageError("not a disk image qemu-img can read: \(info.output.trimmingCharacters(in: .whitespacesAndNewlines))") }
         guard object["backing-filename"] == nil else { throw ImageError("the image has a backing file; add a self-contained image") }
-        let target = "\(directory)/\(name).qcow2"
+        let store = directory + "/.store"
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+        let version = "\(name)-\(Int(Date().timeIntervalSince1970))-\(UUID().uuidString.prefix(8).lowercased())"
         let converted = staged + ".qcow2"
         defer { try? FileManager.default.removeItem(atPath: converted) }
         let ready: String
@@ -51,15 +55,26 @@ struct ImageFolder {
             guard result.status == 0 else { throw ImageError("qemu-img convert failed: \(result.output)") }
             ready = converted
         }
+        for suffix in ["vmlinuz", "initrd"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(name).\(suffix)") }
         if let kernel, let initrd {
             for (file, suffix) in [(kernel, "vmlinuz"), (initrd, "initrd")] {
-                let destination = "\(directory)/\(name).\(suffix)"
-                try? FileManager.default.removeItem(atPath: destination)
-                try FileManager.default.copyItem(atPath: file, toPath: destination)
+                try FileManager.default.copyItem(atPath: file, toPath: "\(store)/\(version).\(suffix)")
+                try Self.link("\(directory)/\(name).\(suffix)", to: ".store/\(version).\(suffix)")
             }
         }
         chmod(ready, 0o644)
-        guard rename(ready, target) == 0 else { throw ImageError("cannot move the image to \(target): \(String(cString: strerror(errno)))") }
+        let stored = "\(store)/\(version).qcow2"
+        guard rename(ready, stored) == 0 else { throw ImageError("cannot move the image to \(stored): \(String(cString: strerror(errno)))") }
+        try Self.link("\(directory)/\(name).qcow2", to: ".store/\(version).qcow2")
+    }
+
+    /// Replaces `path` with a symlink to `target` in one rename.
+    static func link(_ path: String, to target: String) throws {
+        let temporary = path + ".link"
+        unlink(temporary)
+        guard symlink(target, temporary) == 0, rename(temporary, path) == 0 else {
+            throw ImageError("cannot link \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     static func run(_ executable: String, _ arguments: [String], passOutput: Bool = false) throws -> (status: Int32, output: String) {

@@ -19,17 +19,23 @@ struct GuestImageCatalog: Sendable {
         guard let name = GuestImageName.canonical(requested) else {
             throw DriverError("image '\(requested)' is not a valid image name")
         }
-        let disk = directory + "/\(name).qcow2"
+        let disk = Self.resolved(directory + "/\(name).qcow2")
         guard FileManager.default.fileExists(atPath: disk) else {
             let available = names()
             throw DriverError(
                 "image '\(requested)' is not available on this provider (available: \(available.isEmpty ? "none" : available.joined(separator: ", "))); "
                     + "the operator can add it with `golem-provider image add \(name) <path or URL>`")
         }
-        let kernel = directory + "/\(name).vmlinuz"
-        let initrd = directory + "/\(name).initrd"
+        let kernel = Self.resolved(directory + "/\(name).vmlinuz")
+        let initrd = Self.resolved(directory + "/\(name).initrd")
         let direct = FileManager.default.fileExists(atPath: kernel) && FileManager.default.fileExists(atPath: initrd)
         return GuestImage(name: name, disk: disk, kernel: direct ? kernel : nil, initrd: direct ? initrd : nil)
+    }
+
+    /// The file behind a symlink: a VM keeps the exact base it was made from (machine.json records this path),
+    /// even when the image's name is later pointed at a rebuilt or replaced file.
+    static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
 
     func names() -> [String] {
