@@ -9,6 +9,8 @@ struct QemuVMTests {
     static func environment() -> [String: String] {
         [
             "GOLEM_PROVIDER_VM_DRIVER": "qemu",
+            // The guest's own sshd (TestNode points this at a stand-in for the multipass tests).
+            "GOLEM_PROVIDER_GUEST_SSH_PORT": "22",
             "GOLEM_PROVIDER_IMAGE_DIR": GuestImages.directory,
             "GOLEM_PROVIDER_DEFAULT_VM_IMAGE": "debian-12",
             // A 2-core VM on a 2-core host: the test's own threshold, as an operator who overcommits would set.
