@@ -65,5 +65,6 @@ for round in $(seq 1 "$rounds"); do
   curl -sf -XDELETE "http://127.0.0.1:$port/api/v1/vms/$vm" >/dev/null
   echo "round $round: create-to-ssh ${creates[-1]} s, start-to-ssh ${restarts[-1]} s"
 done
-accelerator=$("$bin/golem-provider" status --json 2>/dev/null | python3 -c 'import sys,json; print(json.load(sys.stdin)["vm_driver"]["accelerator"])' || echo unknown)
+# status exits 1 or 2 when it finds issues (no public port checker here); the JSON is what matters.
+accelerator=$( ("$bin/golem-provider" status --json 2>/dev/null || true) | python3 -c 'import sys,json; print(json.load(sys.stdin)["vm_driver"]["accelerator"])' 2>/dev/null || echo unknown)
 echo "RESULT vm-boot: accelerator=$accelerator image_build_s=$image_build create_to_ssh_median_s=$(median "${creates[@]}") start_to_ssh_median_s=$(median "${restarts[@]}") rounds=$rounds (targets: TCG < 30 s, KVM < 5 s)"

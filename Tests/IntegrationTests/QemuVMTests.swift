@@ -55,6 +55,9 @@ struct QemuVMTests {
             let instances = try FileManager.default.contentsOfDirectory(atPath: node.instancesDirectory)
             #expect(instances.count == 1)
             let qemu = try #require(node.qemuPIDs().first)
+            // The detached QEMU carries none of golem-vm's settings.
+            let environ = FileManager.default.contents(atPath: "/proc/\(qemu)/environ") ?? Data()
+            #expect(!String(decoding: environ, as: UTF8.self).contains("GOLEM_PROVIDER"))
 
             let stopped = try await node.post("/api/v1/vms/vm-qemu/stop")
             #expect(stopped.status == 200, "\(stopped.text)")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Starts `qemu-system-x86_64 ... -daemonize` so that the daemon inherits nothing of golem-vm: stdin and
-/// stdout are /dev/null, stderr goes to a file in the instance folder, and every other descriptor is closed
+/// stdout are /dev/null, stderr goes to a file in the instance folder, the environment is minimal, and every other
+/// descriptor is closed
 /// (a daemon holding golem-vm's sockets or pipes would keep them open for as long as the VM runs).
 /// Returns when QEMU's foreground process exits, which `-daemonize` does once the VM is set up.
 enum QemuSpawner {
@@ -29,9 +30,12 @@ enum QemuSpawner {
         posix_spawn_file_actions_addopen(&actions, 2, stderrFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         closeInheritedDescriptors(&actions)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        // QEMU needs none of golem-vm's settings (some of which may be secrets): a minimal environment.
+        let variables: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+        let environment = variables.map { strdup($0) } + [nil]
+        defer { (argv + environment).forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, environment)
         guard result == 0 else { throw DriverError("cannot start \(executable): \(String(cString: strerror(result)))") }
         return pid
     }
