@@ -55,6 +55,8 @@ let package = Package(
             path: "Sources/Shared"
         ),
         .target(name: "SQLiteStore", dependencies: grdb, path: "Sources/SQLiteStore"),
+        // Ethereum primitives (keccak-256, RLP, ABI, addresses, 256-bit numbers): payments now, advertisement later.
+        .target(name: "Ethereum", path: "Sources/Ethereum"),
         .target(name: "Gateway", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/Gateway"),
         .target(name: "VMService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/VMService"),
         // Linux calls of the zero-copy forwarder (splice, epoll), wrapped for Swift.
@@ -92,6 +94,7 @@ let package = Package(
             dependencies: ["Gateway", "Shared", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/GatewayTests"
         ),
+        .testTarget(name: "EthereumTests", dependencies: ["Ethereum"], path: "Tests/EthereumTests"),
         .testTarget(name: "VMServiceTests", dependencies: ["VMService", "Shared"], path: "Tests/VMServiceTests"),
         .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared", "ProviderTestSupport"] + nio, path: "Tests/ProxyServiceTests"),
         .testTarget(
