@@ -56,7 +56,8 @@ let package = Package(
         ),
         .target(name: "SQLiteStore", dependencies: grdb, path: "Sources/SQLiteStore"),
         // Ethereum primitives (keccak-256, RLP, ABI, addresses, 256-bit numbers): payments now, advertisement later.
-        .target(name: "Ethereum", path: "Sources/Ethereum"),
+        .systemLibrary(name: "CSecp256k1", path: "Sources/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        .target(name: "Ethereum", dependencies: ["CSecp256k1"], path: "Sources/Ethereum"),
         .target(name: "Gateway", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/Gateway"),
         .target(name: "VMService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/VMService"),
         // Linux calls of the zero-copy forwarder (splice, epoll), wrapped for Swift.

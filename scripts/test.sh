@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
+dpkg -s libsecp256k1-dev >/dev/null 2>&1 || need+=(libsecp256k1-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ -x /usr/bin/setsid ] || need+=(util-linux)
 # The QEMU driver and its real-VM tests: the emulator, qemu-img, the seed ISO tool, ssh, the image builder.
