@@ -57,7 +57,10 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: grdb, path: "Sources/SQLiteStore"),
         // Ethereum primitives (keccak-256, RLP, ABI, addresses, 256-bit numbers): payments now, advertisement later.
         .systemLibrary(name: "CSecp256k1", path: "Sources/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
-        .target(name: "Ethereum", dependencies: ["CSecp256k1"], path: "Sources/Ethereum"),
+        .target(
+            name: "Ethereum",
+            dependencies: ["CSecp256k1", .product(name: "AsyncHTTPClient", package: "async-http-client")] + nio,
+            path: "Sources/Ethereum"),
         .target(name: "Gateway", dependencies: ["Shared"] + hummingbird + logging + lifecycle, path: "Sources/Gateway"),
         .target(name: "VMService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/VMService"),
         // Linux calls of the zero-copy forwarder (splice, epoll), wrapped for Swift.
@@ -95,7 +98,7 @@ let package = Package(
             dependencies: ["Gateway", "Shared", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/GatewayTests"
         ),
-        .testTarget(name: "EthereumTests", dependencies: ["Ethereum"], path: "Tests/EthereumTests"),
+        .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "ProviderTestSupport"], path: "Tests/EthereumTests"),
         .testTarget(name: "VMServiceTests", dependencies: ["VMService", "Shared"], path: "Tests/VMServiceTests"),
         .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared", "ProviderTestSupport"] + nio, path: "Tests/ProxyServiceTests"),
         .testTarget(

@@ -16,6 +16,8 @@ command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v genisoimage >/dev/null 2>&1 || need+=(genisoimage)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
+# The payments tests' chain runs in a Python virtualenv.
+dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
@@ -24,6 +26,10 @@ fi
 # The guest image the QEMU tests boot, built from Debian's packages (about 1.5 min the first time).
 export GOLEM_TEST_IMAGE_DIR=${GOLEM_TEST_IMAGE_DIR:-/var/cache/golem-provider/images}
 bash scripts/build-guest-image.sh "$GOLEM_TEST_IMAGE_DIR"
+
+# The devchain for the payments tests: eth-tester (py-evm) and vyper, pinned, in a virtualenv made once.
+export GOLEM_TEST_DEVCHAIN_VENV=${GOLEM_TEST_DEVCHAIN_VENV:-/var/cache/golem-provider/devchain-venv}
+bash scripts/devchain-setup.sh "$GOLEM_TEST_DEVCHAIN_VENV" >/dev/null
 
 swift build
 # The integration suites start whole nodes; one at a time keeps them honest on a 2-core machine.

@@ -18,6 +18,7 @@ public enum Fixtures {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
     public static var fakeMultipass: String { folder + "/fake-multipass" }
+    public static var devchainScript: String { folder + "/devchain/devchain.py" }
 }
 
 public enum Scratch {
