@@ -69,7 +69,7 @@ let package = Package(
         // Linux calls of the zero-copy forwarder (splice, epoll), wrapped for Swift.
         .target(name: "CForwarding", path: "Sources/CForwarding"),
         .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore", "CForwarding"] + grpc + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
-        .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
+        .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore", "Ethereum"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
         .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + nio + logging + lifecycle, path: "Sources/PortCheckService"),
         .target(
             name: "ProviderCLI",
@@ -102,6 +102,7 @@ let package = Package(
             path: "Tests/GatewayTests"
         ),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "ProviderTestSupport"], path: "Tests/EthereumTests"),
+        .testTarget(name: "PaymentsServiceTests", dependencies: ["PaymentsService", "Ethereum", "Shared"] + logging, path: "Tests/PaymentsServiceTests"),
         .testTarget(name: "VMServiceTests", dependencies: ["VMService", "Shared"], path: "Tests/VMServiceTests"),
         .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared", "ProviderTestSupport"] + nio, path: "Tests/ProxyServiceTests"),
         .testTarget(

@@ -2,18 +2,21 @@ import Foundation
 import GRPCCore
 import Shared
 
-/// The `golem.provider.payments.v1.PaymentsService` contract. Stream verification, the wallet and the monitor
-/// come with the payments work; until then payments are reported off and bindings are only recorded.
+/// The `golem.provider.payments.v1.PaymentsService` contract. The provider id is the wallet's address; stream
+/// verification and the monitor come with the rest of the payments work: until then payments are reported off and
+/// bindings are only recorded.
 struct PaymentsGRPCService: Golem_Provider_Payments_V1_PaymentsService.SimpleServiceProtocol {
     static let zeroAddress = "0x0000000000000000000000000000000000000000"
     static let disabledMessage = "streaming payments not enabled on this provider"
 
     let bindings: StreamBindingStore
     let paymentsNetwork: String
+    /// The provider id: the wallet's address (never the key).
+    let providerID: String
 
     func getProviderInfo(request: Golem_Provider_Payments_V1_ProviderInfoRequest, context: ServerContext) async throws -> Golem_Provider_Payments_V1_ProviderInfo {
         .with {
-            $0.providerID = ""
+            $0.providerID = providerID
             $0.streamPaymentAddress = Self.zeroAddress
             $0.glmTokenAddress = Self.zeroAddress
             $0.paymentsEnabled = false

@@ -77,6 +77,11 @@ public struct ProviderSettings: Sendable {
     public var minMemoryGB: Int
     public var minStorageGB: Int
 
+    // PaymentsService: the provider's key (secrets: never logged)
+    public var ethereumKeyDirectory: String
+    public var ethereumPrivateKey: String?
+    public var walletPassphrase: String?
+
     // ProxyService
     public var portRangeStart: Int
     /// Exclusive, as in the original: 50800..<50900 is 100 ports.
@@ -168,6 +173,18 @@ public struct ProviderSettings: Sendable {
         minCPUCores = try source.int("MIN_CPU_CORES", default: 1, in: 1...4096)
         minMemoryGB = try source.int("MIN_MEMORY_GB", default: 1, in: 1...65536)
         minStorageGB = try source.int("MIN_STORAGE_GB", default: 10, in: 1...1_000_000)
+
+        // The original's key folder (~/.golem/provider/keys with the default data folder) and file format.
+        ethereumKeyDirectory = source.string("ETHEREUM_KEY_DIR", default: dataDirectory + "/keys")
+        ethereumPrivateKey = source.optionalString("ETHEREUM_PRIVATE_KEY")
+        if let file = source.optionalString("WALLET_PASSPHRASE_FILE") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw source.invalid("WALLET_PASSPHRASE_FILE", file, allowed: "a readable file holding the keystore passphrase")
+            }
+            walletPassphrase = text.trimmingCharacters(in: .newlines)
+        } else {
+            walletPassphrase = source.optionalString("WALLET_PASSPHRASE")
+        }
 
         portRangeStart = try source.int("PORT_RANGE_START", default: 50800, in: 1...65535)
         portRangeEnd = try source.int("PORT_RANGE_END", default: 50900, in: 2...65536)
