@@ -69,7 +69,9 @@ let package = Package(
         // Linux calls of the zero-copy forwarder (splice, epoll), wrapped for Swift.
         .target(name: "CForwarding", path: "Sources/CForwarding"),
         .target(name: "ProxyService", dependencies: ["Shared", "SQLiteStore", "CForwarding"] + grpc + grdb + nio + logging + lifecycle, path: "Sources/ProxyService"),
-        .target(name: "PaymentsService", dependencies: ["Shared", "SQLiteStore", "Ethereum"] + grdb + logging + lifecycle, path: "Sources/PaymentsService"),
+        .target(
+            name: "PaymentsService", dependencies: ["Shared", "SQLiteStore", "Ethereum"] + grdb + logging + lifecycle,
+            path: "Sources/PaymentsService", resources: [.copy("Deployments/Resources")]),
         .target(name: "PortCheckService", dependencies: ["Shared"] + hummingbird + nio + logging + lifecycle, path: "Sources/PortCheckService"),
         .target(
             name: "ProviderCLI",

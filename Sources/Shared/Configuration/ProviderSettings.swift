@@ -81,6 +81,12 @@ public struct ProviderSettings: Sendable {
     public var ethereumKeyDirectory: String
     public var ethereumPrivateKey: String?
     public var walletPassphrase: String?
+    /// The payments chain and contract (reference 7.8); unset addresses come from the deployment files.
+    public var paymentsRPCURL: String?
+    public var streamPaymentAddress: String?
+    public var glmTokenAddress: String?
+    public var deploymentsDirectory: String?
+    public var streamMinRemainingSeconds: Int
 
     // ProxyService
     public var portRangeStart: Int
@@ -174,6 +180,14 @@ public struct ProviderSettings: Sendable {
         minMemoryGB = try source.int("MIN_MEMORY_GB", default: 1, in: 1...65536)
         minStorageGB = try source.int("MIN_STORAGE_GB", default: 10, in: 1...1_000_000)
 
+        // The original's names: L2_RPC_URL (or KAOLIN_RPC_URL) before POLYGON_RPC_URL, the profile's URL otherwise.
+        paymentsRPCURL = source.optionalString("L2_RPC_URL") ?? source.optionalString("KAOLIN_RPC_URL") ?? source.optionalString("POLYGON_RPC_URL")
+            ?? (paymentsNetwork == .l2Holesky ? "https://l2.holesky.golemdb.io/rpc" : nil)
+        streamPaymentAddress = source.optionalString("STREAM_PAYMENT_ADDRESS")
+        glmTokenAddress = source.optionalString("GLM_TOKEN_ADDRESS")
+        deploymentsDirectory = processEnvironment["GOLEM_DEPLOYMENTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? source.optionalString("DEPLOYMENTS_DIR")
+        streamMinRemainingSeconds = try source.int("STREAM_MIN_REMAINING_SECONDS", default: 0, in: 0...(365 * 86400))
         // The original's key folder (~/.golem/provider/keys with the default data folder) and file format.
         ethereumKeyDirectory = source.string("ETHEREUM_KEY_DIR", default: dataDirectory + "/keys")
         ethereumPrivateKey = source.optionalString("ETHEREUM_PRIVATE_KEY")
