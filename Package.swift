@@ -104,7 +104,7 @@ let package = Package(
             path: "Tests/GatewayTests"
         ),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "ProviderTestSupport"], path: "Tests/EthereumTests"),
-        .testTarget(name: "PaymentsServiceTests", dependencies: ["PaymentsService", "Ethereum", "Shared"] + logging, path: "Tests/PaymentsServiceTests"),
+        .testTarget(name: "PaymentsServiceTests", dependencies: ["PaymentsService", "Ethereum", "Shared", "ProviderTestSupport"] + logging, path: "Tests/PaymentsServiceTests"),
         .testTarget(name: "VMServiceTests", dependencies: ["VMService", "Shared"], path: "Tests/VMServiceTests"),
         .testTarget(name: "ProxyServiceTests", dependencies: ["ProxyService", "Shared", "ProviderTestSupport"] + nio, path: "Tests/ProxyServiceTests"),
         .testTarget(
