@@ -39,6 +39,25 @@ public struct StreamBindingStore: Sendable {
         try database.read { try StreamBinding.fetchOne($0, key: vmID) }
     }
 
+    /// The live VM a stream pays for, if any (the gate's "one live VM per stream" rule).
+    public func activeBinding(streamID: String) throws -> StreamBinding? {
+        try database.read {
+            try StreamBinding.filter(Column("stream_id") == streamID && Column("finished_at_ms") == nil).fetchOne($0)
+        }
+    }
+
+    /// Adds bindings whose VM has none yet, in one transaction; answers how many were added.
+    public func insertMissing(_ bindings: [StreamBinding]) throws -> Int {
+        try database.write { db in
+            var added = 0
+            for binding in bindings where try StreamBinding.fetchOne(db, key: binding.vmID) == nil {
+                try binding.insert(db)
+                added += 1
+            }
+            return added
+        }
+    }
+
     public func save(_ binding: StreamBinding) throws {
         try database.write { try binding.save($0) }
     }
