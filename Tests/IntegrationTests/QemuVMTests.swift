@@ -52,6 +52,14 @@ struct QemuVMTests {
             #expect(try ssh.run("id -u", port: port, user: "root").output.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
             #expect(try ssh.run("sudo -n true && hostname", port: port).output.contains("vm-qemu"))
 
+            // status names the driver and the accelerator the probe chose, with its reason.
+            let status = try node.cli(["status", "--json"])
+            let report = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+            let driver = report?["vm_driver"] as? [String: Any]
+            #expect(driver?["name"] as? String == "qemu")
+            #expect(["kvm", "tcg"].contains(driver?["accelerator"] as? String ?? ""))
+            #expect((driver?["accelerator_reason"] as? String)?.isEmpty == false)
+
             let instances = try FileManager.default.contentsOfDirectory(atPath: node.instancesDirectory)
             #expect(instances.count == 1)
             let qemu = try #require(node.qemuPIDs().first)
