@@ -8,7 +8,8 @@ stamp=$(printf '%s\n' "${pins[@]}" | sha256sum | cut -c1-16)
 if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.pins" 2>/dev/null)" = "$stamp" ]; then
   echo "$venv/bin/python"; exit 0
 fi
-python3 -c 'import venv' 2>/dev/null && python3 -m venv --help >/dev/null 2>&1 || {
+# Debian splits ensurepip out of python3: without python3-venv, `python3 -m venv` cannot make a virtualenv.
+dpkg -s python3-venv >/dev/null 2>&1 || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 rm -rf "$venv"
 python3 -m venv "$venv" >&2
