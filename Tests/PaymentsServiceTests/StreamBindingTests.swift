@@ -12,7 +12,7 @@ import Testing
     @Test("the original's streams.json is imported once, VMs already bound are kept, the file is untouched")
     func importsTheOriginalMap() throws {
         let folder = try scratch()
-        let store = try StreamBindingStore(path: folder + "/payments.sqlite")
+        let store = try StreamBindingStore(database: PaymentsDatabase.open(path: folder + "/payments.sqlite"))
         try store.save(StreamBinding(vmID: "vm-b", streamID: "99", boundAtMs: 1, finishedAtMs: nil))
         let map = folder + "/streams.json"
         let text = "{\n  \"vm-a\": 12,\n  \"vm-b\": 13,\n  \"vm-c\": \"007\"\n}"
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func aStreamIsLiveForOneVMUntilItsBindingFinishes() throws {
-        let store = try StreamBindingStore(path: try scratch() + "/payments.sqlite")
+        let store = try StreamBindingStore(database: PaymentsDatabase.open(path: try scratch() + "/payments.sqlite"))
         try store.save(StreamBinding(vmID: "vm-a", streamID: "5", boundAtMs: 1, finishedAtMs: nil))
         #expect(try store.activeBinding(streamID: "5")?.vmID == "vm-a")
         #expect(try store.finish(vmID: "vm-a", at: 2))

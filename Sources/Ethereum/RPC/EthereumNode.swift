@@ -13,7 +13,14 @@ public struct EthereumNode: Sendable {
         public let succeeded: Bool
         public let gasUsed: UInt256
         public let effectiveGasPrice: UInt256
+        public var logs: [Log] = []
         public var fee: UInt256 { gasUsed * effectiveGasPrice }
+    }
+
+    public struct Log: Sendable, Equatable {
+        public let address: Address
+        public let topics: [[UInt8]]
+        public let data: [UInt8]
     }
 
     public func chainID() async throws(JSONRPCError) -> UInt64 { try Self.uint64(try await rpc.call("eth_chainId")) }
@@ -62,7 +69,13 @@ public struct EthereumNode: Sendable {
         }
         return Receipt(
             transactionHash: transactionHash, blockNumber: try Self.uint64(block), succeeded: try Self.quantity(status) == 1,
-            gasUsed: try Self.quantity(gasUsed), effectiveGasPrice: try Self.quantity(answer["effectiveGasPrice"] ?? .string("0x0")))
+            gasUsed: try Self.quantity(gasUsed), effectiveGasPrice: try Self.quantity(answer["effectiveGasPrice"] ?? .string("0x0")),
+            logs: try (answer["logs"]?.array ?? []).map { (log: JSON) throws(JSONRPCError) -> Log in
+                guard let address = log["address"]?.string.flatMap({ try? Address($0) }) else { throw .malformed("a receipt log without an address") }
+                var topics: [[UInt8]] = []
+                for topic in log["topics"]?.array ?? [] { topics.append(try Self.bytes(topic)) }
+                return Log(address: address, topics: topics, data: try Self.bytes(log["data"] ?? .string("0x")))
+            })
     }
 
     static func callObject(to: Address, data: [UInt8], from: Address?) -> JSON {

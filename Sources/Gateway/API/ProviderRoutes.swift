@@ -25,21 +25,33 @@ struct ProviderRoutes<Context: RequestContext>: Sendable {
             platform: Platform.current))
     }
 
+    /// The original's StreamStatus of the VM's stream: 400 with payments off, 404 without a mapping, 502 when the
+    /// chain cannot be read.
     func streamStatus(_ id: String) async throws -> Response {
-        do {
-            _ = try await backends.payments.getStreamStatus(.with { $0.vmID = id }, options: backends.options)
-            throw APIError(status: .notImplemented, detail: "stream status is not available in this build")
-        } catch let error as RPCError where error.code == .failedPrecondition {
-            throw APIError.badRequest(error.message)
+        let status = try await streamCall {
+            try await backends.payments.getStreamStatus(.with { $0.vmID = id }, options: backends.options)
         }
+        return JSONResponse.raw(ByteBuffer(string: StreamStatusJSON.status(status).rendered()))
     }
 
+    /// Every live VM's stream; like the original, a stream that cannot be read is left out of the list.
     func streams() async throws -> Response {
+        let answer = try await streamCall {
+            try await backends.payments.listStreamStatuses(.init(), options: backends.options)
+        }
+        let list = OrderedJSON.array(answer.streams.filter { $0.error.isEmpty }.map(StreamStatusJSON.status))
+        return JSONResponse.raw(ByteBuffer(string: list.rendered()))
+    }
+
+    private func streamCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
-            _ = try await backends.payments.listStreamStatuses(.init(), options: backends.options)
-            throw APIError(status: .notImplemented, detail: "stream listing is not available in this build")
+            return try await body()
         } catch let error as RPCError where error.code == .failedPrecondition {
             throw APIError.badRequest(error.message)
+        } catch let error as RPCError where error.message.hasPrefix("stream lookup failed") {
+            throw APIError(status: .badGateway, detail: error.message)
+        } catch let error as RPCError {
+            throw APIError(error, service: "the payments service")
         }
     }
 

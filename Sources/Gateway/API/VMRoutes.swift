@@ -37,11 +37,15 @@ struct VMRoutes<Context: RequestContext>: Sendable {
         }
         try await checkPayment(create)
         if let streamID = create.streamID {
-            _ = try await backends.call("the payments service") {
-                try await backends.payments.bindStream(.with {
+            do {
+                _ = try await backends.payments.bindStream(.with {
                     $0.vmID = create.name
                     $0.streamID = streamID
                 }, options: backends.options)
+            } catch let error as RPCError where error.code == .failedPrecondition {
+                throw APIError.badRequest(error.message)   // another create took the stream first
+            } catch let error as RPCError {
+                throw APIError(error, service: "the payments service")
             }
         }
         let created: Golem_Provider_Vm_V1_CreateResponse
@@ -75,8 +79,9 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     }
 
     private func checkPayment(_ create: CreateVMRequest) async throws {
-        let verdict = try await backends.call("the payments service") {
-            try await backends.payments.verifyStream(.with {
+        let verdict: Golem_Provider_Payments_V1_VerifyStreamResponse
+        do {
+            verdict = try await backends.payments.verifyStream(.with {
                 $0.vmID = create.name
                 $0.streamID = create.streamID ?? ""
                 $0.resources = .with {
@@ -85,6 +90,11 @@ struct VMRoutes<Context: RequestContext>: Sendable {
                     $0.storageGb = UInt32(create.storageGB)
                 }
             }, options: backends.options)
+        } catch let error as RPCError where error.message.hasPrefix("stream lookup failed") || error.message.hasPrefix("invalid stream") {
+            // The chain, not our service: say so (503 to retry when it did not answer, 400 for a bad stream).
+            throw APIError(status: error.code == .unavailable ? .serviceUnavailable : .badRequest, detail: error.message)
+        } catch let error as RPCError {
+            throw APIError(error, service: "the payments service")
         }
         guard verdict.paymentsEnabled else { return }
         guard create.streamID != nil else { throw APIError.badRequest("stream_id required when payments are enabled") }

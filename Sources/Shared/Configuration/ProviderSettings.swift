@@ -87,6 +87,32 @@ public struct ProviderSettings: Sendable {
     public var glmTokenAddress: String?
     public var deploymentsDirectory: String?
     public var streamMinRemainingSeconds: Int
+    /// The monitor: how often bound streams are read; what happens to a VM whose stream ended.
+    public var streamMonitorEnabled: Bool
+    public var streamMonitorIntervalSeconds: Double
+    /// A VM stopped for an ended stream is deleted this long after (its disk is kept until then).
+    public var streamDeleteGraceSeconds: Int
+    /// Withdrawals by the monitor: at most one per stream per interval, and only from this many wei up.
+    public var streamWithdrawEnabled: Bool
+    public var streamWithdrawIntervalSeconds: Int
+    /// Decimal wei (uint256 range; checked where it is parsed).
+    public var streamMinWithdrawWei: String
+    /// No withdrawal pays more than this per gas (gwei); above it the withdrawal waits for cheaper blocks.
+    public var withdrawMaxFeeGwei: Double
+    public var withdrawReceiptTimeoutSeconds: Double
+    /// Monthly prices per unit, in USD (the original's settings) or in the payment token (when set, > 0).
+    public var priceUSDPerCoreMonth: Double
+    public var priceUSDPerGBRAMMonth: Double
+    public var priceUSDPerGBStorageMonth: Double
+    public var priceTokenPerCoreMonth: Double
+    public var priceTokenPerGBRAMMonth: Double
+    public var priceTokenPerGBStorageMonth: Double
+    /// USD value of one payment token (ETH for native streams, GLM otherwise); turns the USD prices into a rate.
+    public var tokenUSDPrice: Double?
+    /// The L2 faucet of the payments profile (PoW + CAPTCHA, reference 7.7); nil: the profile has none.
+    public var l2FaucetURL: String?
+    public var l2CaptchaURL: String
+    public var l2CaptchaAPIKey: String
 
     // ProxyService
     public var portRangeStart: Int
@@ -188,6 +214,28 @@ public struct ProviderSettings: Sendable {
         deploymentsDirectory = processEnvironment["GOLEM_DEPLOYMENTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? source.optionalString("DEPLOYMENTS_DIR")
         streamMinRemainingSeconds = try source.int("STREAM_MIN_REMAINING_SECONDS", default: 0, in: 0...(365 * 86400))
+        streamMonitorEnabled = try source.bool("STREAM_MONITOR_ENABLED", default: true)
+        streamMonitorIntervalSeconds = try source.double("STREAM_MONITOR_INTERVAL_SECONDS", default: 30, in: 0.1...86400)
+        streamDeleteGraceSeconds = try source.int("STREAM_DELETE_GRACE_SECONDS", default: 3600, in: 0...(365 * 86400))
+        streamWithdrawEnabled = try source.bool("STREAM_WITHDRAW_ENABLED", default: false)
+        streamWithdrawIntervalSeconds = try source.int("STREAM_WITHDRAW_INTERVAL_SECONDS", default: 1800, in: 0...(365 * 86400))
+        streamMinWithdrawWei = source.string("STREAM_MIN_WITHDRAW_WEI", default: "0")
+        guard !streamMinWithdrawWei.isEmpty, streamMinWithdrawWei.count <= 78, streamMinWithdrawWei.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw source.invalid("STREAM_MIN_WITHDRAW_WEI", streamMinWithdrawWei, allowed: "a whole number of wei, e.g. 1000000000000000")
+        }
+        withdrawMaxFeeGwei = try source.double("WITHDRAW_MAX_FEE_GWEI", default: 100, in: 0.000001...1_000_000)
+        withdrawReceiptTimeoutSeconds = try source.double("WITHDRAW_RECEIPT_TIMEOUT_SECONDS", default: 120, in: 1...3600)
+        priceUSDPerCoreMonth = try source.double("PRICE_USD_PER_CORE_MONTH", default: 5, in: 0...1_000_000)
+        priceUSDPerGBRAMMonth = try source.double("PRICE_USD_PER_GB_RAM_MONTH", default: 2, in: 0...1_000_000)
+        priceUSDPerGBStorageMonth = try source.double("PRICE_USD_PER_GB_STORAGE_MONTH", default: 0.1, in: 0...1_000_000)
+        priceTokenPerCoreMonth = try source.double("PRICE_GLM_PER_CORE_MONTH", default: 0, in: 0...1e12)
+        priceTokenPerGBRAMMonth = try source.double("PRICE_GLM_PER_GB_RAM_MONTH", default: 0, in: 0...1e12)
+        priceTokenPerGBStorageMonth = try source.double("PRICE_GLM_PER_GB_STORAGE_MONTH", default: 0, in: 0...1e12)
+        let tokenPrice = try source.double("TOKEN_USD_PRICE", default: 0, in: 0...1e12)
+        tokenUSDPrice = tokenPrice > 0 ? tokenPrice : nil
+        l2FaucetURL = source.optionalString("L2_FAUCET_URL") ?? (paymentsNetwork == .l2Holesky ? "https://l2.holesky.golemdb.io/faucet" : nil)
+        l2CaptchaURL = source.string("L2_CAPTCHA_URL", default: "https://cap.gobas.me")
+        l2CaptchaAPIKey = source.string("L2_CAPTCHA_API_KEY", default: "05381a2cef5e")
         // The original's key folder (~/.golem/provider/keys with the default data folder) and file format.
         ethereumKeyDirectory = source.string("ETHEREUM_KEY_DIR", default: dataDirectory + "/keys")
         ethereumPrivateKey = source.optionalString("ETHEREUM_PRIVATE_KEY")

@@ -98,6 +98,45 @@ public enum Golem_Provider_Payments_V1_PaymentsService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Withdraw" metadata.
+        public enum Withdraw: Sendable {
+            /// Request type for "Withdraw".
+            public typealias Input = Golem_Provider_Payments_V1_WithdrawRequest
+            /// Response type for "Withdraw".
+            public typealias Output = Golem_Provider_Payments_V1_WithdrawResponse
+            /// Descriptor for "Withdraw".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "golem.provider.payments.v1.PaymentsService"),
+                method: "Withdraw",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListWithdrawals" metadata.
+        public enum ListWithdrawals: Sendable {
+            /// Request type for "ListWithdrawals".
+            public typealias Input = Golem_Provider_Payments_V1_ListWithdrawalsRequest
+            /// Response type for "ListWithdrawals".
+            public typealias Output = Golem_Provider_Payments_V1_ListWithdrawalsResponse
+            /// Descriptor for "ListWithdrawals".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "golem.provider.payments.v1.PaymentsService"),
+                method: "ListWithdrawals",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetWallet" metadata.
+        public enum GetWallet: Sendable {
+            /// Request type for "GetWallet".
+            public typealias Input = Golem_Provider_Payments_V1_WalletRequest
+            /// Response type for "GetWallet".
+            public typealias Output = Golem_Provider_Payments_V1_Wallet
+            /// Descriptor for "GetWallet".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "golem.provider.payments.v1.PaymentsService"),
+                method: "GetWallet",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "golem.provider.payments.v1.PaymentsService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetProviderInfo.descriptor,
@@ -105,7 +144,10 @@ public enum Golem_Provider_Payments_V1_PaymentsService: Sendable {
             BindStream.descriptor,
             UnbindStream.descriptor,
             GetStreamStatus.descriptor,
-            ListStreamStatuses.descriptor
+            ListStreamStatuses.descriptor,
+            Withdraw.descriptor,
+            ListWithdrawals.descriptor,
+            GetWallet.descriptor
         ]
     }
 }
@@ -223,6 +265,52 @@ extension Golem_Provider_Payments_V1_PaymentsService {
             request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_ListStreamStatusesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_ListStreamStatusesResponse>
+
+        /// Handle the "Withdraw" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Golem_Provider_Payments_V1_WithdrawRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Payments_V1_WithdrawResponse` messages.
+        func withdraw(
+            request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_WithdrawResponse>
+
+        /// Handle the "ListWithdrawals" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Golem_Provider_Payments_V1_ListWithdrawalsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Payments_V1_ListWithdrawalsResponse` messages.
+        func listWithdrawals(
+            request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>
+
+        /// Handle the "GetWallet" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Golem_Provider_Payments_V1_WalletRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Golem_Provider_Payments_V1_Wallet` messages.
+        func getWallet(
+            request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_WalletRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_Wallet>
     }
 
     /// Service protocol for the "golem.provider.payments.v1.PaymentsService" service.
@@ -324,6 +412,52 @@ extension Golem_Provider_Payments_V1_PaymentsService {
             request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_ListStreamStatusesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_ListStreamStatusesResponse>
+
+        /// Handle the "Withdraw" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_WithdrawRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Golem_Provider_Payments_V1_WithdrawResponse` message.
+        func withdraw(
+            request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_WithdrawResponse>
+
+        /// Handle the "ListWithdrawals" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_ListWithdrawalsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Golem_Provider_Payments_V1_ListWithdrawalsResponse` message.
+        func listWithdrawals(
+            request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>
+
+        /// Handle the "GetWallet" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_WalletRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Golem_Provider_Payments_V1_Wallet` message.
+        func getWallet(
+            request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_WalletRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_Wallet>
     }
 
     /// Simple service protocol for the "golem.provider.payments.v1.PaymentsService" service.
@@ -423,6 +557,52 @@ extension Golem_Provider_Payments_V1_PaymentsService {
             request: Golem_Provider_Payments_V1_ListStreamStatusesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Golem_Provider_Payments_V1_ListStreamStatusesResponse
+
+        /// Handle the "Withdraw" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+        ///
+        /// - Parameters:
+        ///   - request: A `Golem_Provider_Payments_V1_WithdrawRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Golem_Provider_Payments_V1_WithdrawResponse` to respond with.
+        func withdraw(
+            request: Golem_Provider_Payments_V1_WithdrawRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Golem_Provider_Payments_V1_WithdrawResponse
+
+        /// Handle the "ListWithdrawals" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Golem_Provider_Payments_V1_ListWithdrawalsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Golem_Provider_Payments_V1_ListWithdrawalsResponse` to respond with.
+        func listWithdrawals(
+            request: Golem_Provider_Payments_V1_ListWithdrawalsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Golem_Provider_Payments_V1_ListWithdrawalsResponse
+
+        /// Handle the "GetWallet" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Golem_Provider_Payments_V1_WalletRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Golem_Provider_Payments_V1_Wallet` to respond with.
+        func getWallet(
+            request: Golem_Provider_Payments_V1_WalletRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Golem_Provider_Payments_V1_Wallet
     }
 }
 
@@ -496,6 +676,39 @@ extension Golem_Provider_Payments_V1_PaymentsService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Golem_Provider_Payments_V1_PaymentsService.Method.Withdraw.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_WithdrawRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_WithdrawResponse>(),
+            handler: { request, context in
+                try await self.withdraw(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Golem_Provider_Payments_V1_PaymentsService.Method.ListWithdrawals.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_ListWithdrawalsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_ListWithdrawalsResponse>(),
+            handler: { request, context in
+                try await self.listWithdrawals(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Golem_Provider_Payments_V1_PaymentsService.Method.GetWallet.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_WalletRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_Wallet>(),
+            handler: { request, context in
+                try await self.getWallet(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -562,6 +775,39 @@ extension Golem_Provider_Payments_V1_PaymentsService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_ListStreamStatusesResponse> {
         let response = try await self.listStreamStatuses(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func withdraw(
+        request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_WithdrawResponse> {
+        let response = try await self.withdraw(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listWithdrawals(
+        request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse> {
+        let response = try await self.listWithdrawals(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getWallet(
+        request: GRPCCore.StreamingServerRequest<Golem_Provider_Payments_V1_WalletRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Golem_Provider_Payments_V1_Wallet> {
+        let response = try await self.getWallet(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -643,6 +889,45 @@ extension Golem_Provider_Payments_V1_PaymentsService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_ListStreamStatusesResponse> {
         return GRPCCore.ServerResponse<Golem_Provider_Payments_V1_ListStreamStatusesResponse>(
             message: try await self.listStreamStatuses(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func withdraw(
+        request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_WithdrawResponse> {
+        return GRPCCore.ServerResponse<Golem_Provider_Payments_V1_WithdrawResponse>(
+            message: try await self.withdraw(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listWithdrawals(
+        request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse> {
+        return GRPCCore.ServerResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>(
+            message: try await self.listWithdrawals(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getWallet(
+        request: GRPCCore.ServerRequest<Golem_Provider_Payments_V1_WalletRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Golem_Provider_Payments_V1_Wallet> {
+        return GRPCCore.ServerResponse<Golem_Provider_Payments_V1_Wallet>(
+            message: try await self.getWallet(
                 request: request.message,
                 context: context
             ),
@@ -780,6 +1065,67 @@ extension Golem_Provider_Payments_V1_PaymentsService {
             deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_ListStreamStatusesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_ListStreamStatusesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Withdraw" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_WithdrawRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Payments_V1_WithdrawRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Payments_V1_WithdrawResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func withdraw<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Payments_V1_WithdrawRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_WithdrawResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_WithdrawResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListWithdrawals" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_ListWithdrawalsRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Payments_V1_ListWithdrawalsRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Payments_V1_ListWithdrawalsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listWithdrawals<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_ListWithdrawalsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetWallet" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_WalletRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Payments_V1_WalletRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Payments_V1_Wallet` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getWallet<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WalletRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Payments_V1_WalletRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_Wallet>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_Wallet>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -986,6 +1332,100 @@ extension Golem_Provider_Payments_V1_PaymentsService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Withdraw" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_WithdrawRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Payments_V1_WithdrawRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Payments_V1_WithdrawResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func withdraw<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Payments_V1_WithdrawRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_WithdrawResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_WithdrawResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Golem_Provider_Payments_V1_PaymentsService.Method.Withdraw.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListWithdrawals" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_ListWithdrawalsRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Payments_V1_ListWithdrawalsRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Payments_V1_ListWithdrawalsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listWithdrawals<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_ListWithdrawalsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Golem_Provider_Payments_V1_PaymentsService.Method.ListWithdrawals.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetWallet" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Golem_Provider_Payments_V1_WalletRequest` message.
+        ///   - serializer: A serializer for `Golem_Provider_Payments_V1_WalletRequest` messages.
+        ///   - deserializer: A deserializer for `Golem_Provider_Payments_V1_Wallet` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getWallet<Result>(
+            request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WalletRequest>,
+            serializer: some GRPCCore.MessageSerializer<Golem_Provider_Payments_V1_WalletRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Golem_Provider_Payments_V1_Wallet>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_Wallet>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Golem_Provider_Payments_V1_PaymentsService.Method.GetWallet.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1145,6 +1585,85 @@ extension Golem_Provider_Payments_V1_PaymentsService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_ListStreamStatusesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_ListStreamStatusesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Withdraw" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Golem_Provider_Payments_V1_WithdrawRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdraw<Result>(
+        request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WithdrawRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_WithdrawResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.withdraw(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_WithdrawRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_WithdrawResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListWithdrawals" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Golem_Provider_Payments_V1_ListWithdrawalsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listWithdrawals<Result>(
+        request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listWithdrawals(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_ListWithdrawalsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_ListWithdrawalsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetWallet" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Golem_Provider_Payments_V1_WalletRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getWallet<Result>(
+        request: GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WalletRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_Wallet>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getWallet(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Golem_Provider_Payments_V1_WalletRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Golem_Provider_Payments_V1_Wallet>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1330,6 +1849,97 @@ extension Golem_Provider_Payments_V1_PaymentsService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listStreamStatuses(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Withdraw" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sends withdraw(streamId) for one VM's stream or all; waits for the receipts; every attempt goes to the ledger.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdraw<Result>(
+        _ message: Golem_Provider_Payments_V1_WithdrawRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_WithdrawResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WithdrawRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.withdraw(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListWithdrawals" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listWithdrawals<Result>(
+        _ message: Golem_Provider_Payments_V1_ListWithdrawalsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_ListWithdrawalsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Golem_Provider_Payments_V1_ListWithdrawalsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listWithdrawals(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetWallet" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getWallet<Result>(
+        _ message: Golem_Provider_Payments_V1_WalletRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Golem_Provider_Payments_V1_Wallet>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Golem_Provider_Payments_V1_WalletRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getWallet(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -184,6 +184,9 @@ public nonisolated struct Golem_Provider_Payments_V1_ListStreamStatusesRequest: 
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Also the streams of VMs that ended or were deleted (earnings).
+  public var includeFinished: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -278,6 +281,18 @@ public nonisolated struct Golem_Provider_Payments_V1_StreamStatus: @unchecked Se
     set {_uniqueStorage()._reason = newValue}
   }
 
+  /// Set once the binding ended (stream over, VM stopped or deleted); the stream stays for earnings.
+  public var finishedAtUnixMs: Int64 {
+    get {_storage._finishedAtUnixMs}
+    set {_uniqueStorage()._finishedAtUnixMs = newValue}
+  }
+
+  /// The chain read failed for this stream (chain and computed are then unset).
+  public var error: String {
+    get {_storage._error}
+    set {_uniqueStorage()._error = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -291,6 +306,162 @@ public nonisolated struct Golem_Provider_Payments_V1_ListStreamStatusesResponse:
   // methods supported on all messages.
 
   public var streams: [Golem_Provider_Payments_V1_StreamStatus] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_WithdrawRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One VM's stream, or (all) every bound stream with something to withdraw, finished ones included.
+  public var vmID: String = String()
+
+  public var all: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_Withdrawal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var vmID: String = String()
+
+  public var streamID: String = String()
+
+  public var txHash: String = String()
+
+  /// Decimal wei: what the stream paid (confirmed) or was expected to pay.
+  public var amountWei: String = String()
+
+  public var feeWei: String = String()
+
+  public var status: Golem_Provider_Payments_V1_Withdrawal.Status = .unspecified
+
+  public var error: String = String()
+
+  public var atUnixMs: Int64 = 0
+
+  /// Who asked: "monitor" or "operator".
+  public var initiator: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Status: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+
+    /// Mined with status 1.
+    case confirmed // = 1
+
+    /// Mined with status 0: nothing moved, the fee was paid.
+    case reverted // = 2
+
+    /// Not sent or not mined (error says why).
+    case failed // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .confirmed
+      case 2: self = .reverted
+      case 3: self = .failed
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .confirmed: return 1
+      case .reverted: return 2
+      case .failed: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Golem_Provider_Payments_V1_Withdrawal.Status] = [
+      .unspecified,
+      .confirmed,
+      .reverted,
+      .failed,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_WithdrawResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var withdrawals: [Golem_Provider_Payments_V1_Withdrawal] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_ListWithdrawalsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_ListWithdrawalsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var withdrawals: [Golem_Provider_Payments_V1_Withdrawal] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_WalletRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Golem_Provider_Payments_V1_Wallet: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var address: String = String()
+
+  /// Decimal wei of the native token on the payments chain.
+  public var balanceWei: String = String()
+
+  public var chainID: UInt64 = 0
+
+  public var paymentsNetwork: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -666,18 +837,29 @@ nonisolated extension Golem_Provider_Payments_V1_StreamStatusRequest: SwiftProto
 
 nonisolated extension Golem_Provider_Payments_V1_ListStreamStatusesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListStreamStatusesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}include_finished\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.includeFinished) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.includeFinished != false {
+      try visitor.visitSingularBoolField(value: self.includeFinished, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Golem_Provider_Payments_V1_ListStreamStatusesRequest, rhs: Golem_Provider_Payments_V1_ListStreamStatusesRequest) -> Bool {
+    if lhs.includeFinished != rhs.includeFinished {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -800,7 +982,7 @@ nonisolated extension Golem_Provider_Payments_V1_ComputedStream: SwiftProtobuf.M
 
 nonisolated extension Golem_Provider_Payments_V1_StreamStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StreamStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vm_id\0\u{3}stream_id\0\u{1}chain\0\u{1}computed\0\u{1}verified\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vm_id\0\u{3}stream_id\0\u{1}chain\0\u{1}computed\0\u{1}verified\0\u{1}reason\0\u{3}finished_at_unix_ms\0\u{1}error\0")
 
   fileprivate class _StorageClass {
     var _vmID: String = String()
@@ -809,6 +991,8 @@ nonisolated extension Golem_Provider_Payments_V1_StreamStatus: SwiftProtobuf.Mes
     var _computed: Golem_Provider_Payments_V1_ComputedStream? = nil
     var _verified: Bool = false
     var _reason: String = String()
+    var _finishedAtUnixMs: Int64 = 0
+    var _error: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -825,6 +1009,8 @@ nonisolated extension Golem_Provider_Payments_V1_StreamStatus: SwiftProtobuf.Mes
       _computed = source._computed
       _verified = source._verified
       _reason = source._reason
+      _finishedAtUnixMs = source._finishedAtUnixMs
+      _error = source._error
     }
   }
 
@@ -849,6 +1035,8 @@ nonisolated extension Golem_Provider_Payments_V1_StreamStatus: SwiftProtobuf.Mes
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._computed) }()
         case 5: try { try decoder.decodeSingularBoolField(value: &_storage._verified) }()
         case 6: try { try decoder.decodeSingularStringField(value: &_storage._reason) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._finishedAtUnixMs) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._error) }()
         default: break
         }
       }
@@ -879,6 +1067,12 @@ nonisolated extension Golem_Provider_Payments_V1_StreamStatus: SwiftProtobuf.Mes
       if !_storage._reason.isEmpty {
         try visitor.visitSingularStringField(value: _storage._reason, fieldNumber: 6)
       }
+      if _storage._finishedAtUnixMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._finishedAtUnixMs, fieldNumber: 7)
+      }
+      if !_storage._error.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._error, fieldNumber: 8)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -894,6 +1088,8 @@ nonisolated extension Golem_Provider_Payments_V1_StreamStatus: SwiftProtobuf.Mes
         if _storage._computed != rhs_storage._computed {return false}
         if _storage._verified != rhs_storage._verified {return false}
         if _storage._reason != rhs_storage._reason {return false}
+        if _storage._finishedAtUnixMs != rhs_storage._finishedAtUnixMs {return false}
+        if _storage._error != rhs_storage._error {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -928,6 +1124,258 @@ nonisolated extension Golem_Provider_Payments_V1_ListStreamStatusesResponse: Swi
 
   public static func ==(lhs: Golem_Provider_Payments_V1_ListStreamStatusesResponse, rhs: Golem_Provider_Payments_V1_ListStreamStatusesResponse) -> Bool {
     if lhs.streams != rhs.streams {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_WithdrawRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vm_id\0\u{1}all\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.vmID) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.all) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.vmID.isEmpty {
+      try visitor.visitSingularStringField(value: self.vmID, fieldNumber: 1)
+    }
+    if self.all != false {
+      try visitor.visitSingularBoolField(value: self.all, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_WithdrawRequest, rhs: Golem_Provider_Payments_V1_WithdrawRequest) -> Bool {
+    if lhs.vmID != rhs.vmID {return false}
+    if lhs.all != rhs.all {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_Withdrawal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Withdrawal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vm_id\0\u{3}stream_id\0\u{3}tx_hash\0\u{3}amount_wei\0\u{3}fee_wei\0\u{1}status\0\u{1}error\0\u{3}at_unix_ms\0\u{1}initiator\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.vmID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.streamID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.txHash) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.amountWei) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.feeWei) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.atUnixMs) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.initiator) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.vmID.isEmpty {
+      try visitor.visitSingularStringField(value: self.vmID, fieldNumber: 1)
+    }
+    if !self.streamID.isEmpty {
+      try visitor.visitSingularStringField(value: self.streamID, fieldNumber: 2)
+    }
+    if !self.txHash.isEmpty {
+      try visitor.visitSingularStringField(value: self.txHash, fieldNumber: 3)
+    }
+    if !self.amountWei.isEmpty {
+      try visitor.visitSingularStringField(value: self.amountWei, fieldNumber: 4)
+    }
+    if !self.feeWei.isEmpty {
+      try visitor.visitSingularStringField(value: self.feeWei, fieldNumber: 5)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 6)
+    }
+    if !self.error.isEmpty {
+      try visitor.visitSingularStringField(value: self.error, fieldNumber: 7)
+    }
+    if self.atUnixMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.atUnixMs, fieldNumber: 8)
+    }
+    if !self.initiator.isEmpty {
+      try visitor.visitSingularStringField(value: self.initiator, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_Withdrawal, rhs: Golem_Provider_Payments_V1_Withdrawal) -> Bool {
+    if lhs.vmID != rhs.vmID {return false}
+    if lhs.streamID != rhs.streamID {return false}
+    if lhs.txHash != rhs.txHash {return false}
+    if lhs.amountWei != rhs.amountWei {return false}
+    if lhs.feeWei != rhs.feeWei {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.error != rhs.error {return false}
+    if lhs.atUnixMs != rhs.atUnixMs {return false}
+    if lhs.initiator != rhs.initiator {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_Withdrawal.Status: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATUS_UNSPECIFIED\0\u{1}STATUS_CONFIRMED\0\u{1}STATUS_REVERTED\0\u{1}STATUS_FAILED\0")
+}
+
+nonisolated extension Golem_Provider_Payments_V1_WithdrawResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}withdrawals\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.withdrawals) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.withdrawals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.withdrawals, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_WithdrawResponse, rhs: Golem_Provider_Payments_V1_WithdrawResponse) -> Bool {
+    if lhs.withdrawals != rhs.withdrawals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_ListWithdrawalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListWithdrawalsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_ListWithdrawalsRequest, rhs: Golem_Provider_Payments_V1_ListWithdrawalsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_ListWithdrawalsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListWithdrawalsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}withdrawals\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.withdrawals) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.withdrawals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.withdrawals, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_ListWithdrawalsResponse, rhs: Golem_Provider_Payments_V1_ListWithdrawalsResponse) -> Bool {
+    if lhs.withdrawals != rhs.withdrawals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_WalletRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WalletRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_WalletRequest, rhs: Golem_Provider_Payments_V1_WalletRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Golem_Provider_Payments_V1_Wallet: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Wallet"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}address\0\u{3}balance_wei\0\u{3}chain_id\0\u{3}payments_network\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.balanceWei) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.chainID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.paymentsNetwork) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 1)
+    }
+    if !self.balanceWei.isEmpty {
+      try visitor.visitSingularStringField(value: self.balanceWei, fieldNumber: 2)
+    }
+    if self.chainID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.chainID, fieldNumber: 3)
+    }
+    if !self.paymentsNetwork.isEmpty {
+      try visitor.visitSingularStringField(value: self.paymentsNetwork, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Golem_Provider_Payments_V1_Wallet, rhs: Golem_Provider_Payments_V1_Wallet) -> Bool {
+    if lhs.address != rhs.address {return false}
+    if lhs.balanceWei != rhs.balanceWei {return false}
+    if lhs.chainID != rhs.chainID {return false}
+    if lhs.paymentsNetwork != rhs.paymentsNetwork {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
