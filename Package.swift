@@ -78,6 +78,7 @@ let package = Package(
             dependencies: ["Shared"] + grpc + logging + nio + [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/ProviderCLI"
         ),

@@ -7,7 +7,8 @@ public struct GolemProviderCommand: AsyncParsableCommand {
         commandName: "golem-provider",
         abstract: "Rent out this machine's CPU, memory and disk as VMs on the Golem VM market.",
         version: "0.1.0",
-        subcommands: [StartCommand.self, StopCommand.self, StatusCommand.self, ProxyCommand.self, ImageCommand.self]
+        subcommands: [StartCommand.self, StopCommand.self, StatusCommand.self, ProxyCommand.self, ImageCommand.self,
+                      StreamsCommand.self, WalletCommand.self, ConfigCommand.self]
     )
 
     public init() {}

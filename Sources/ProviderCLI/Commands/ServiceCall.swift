@@ -14,6 +14,17 @@ enum ServiceCall {
         }
     }
 
+    static func payments<Result: Sendable>(
+        _ settings: ProviderSettings, _ body: @Sendable (PaymentsServiceClient) async throws -> Result
+    ) async throws -> Result {
+        let client = try RPCEndpoints.makeClient(address: settings.paymentsServiceAddress)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.runConnections() }
+            defer { client.beginGracefulShutdown() }
+            return try await body(PaymentsServiceClient(wrapping: client))
+        }
+    }
+
     /// golem-vm's health answer (its details name the driver and, for QEMU, the accelerator).
     static func vmHealth(_ settings: ProviderSettings) async throws -> Golem_Provider_Health_V1_CheckResponse {
         let client = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
