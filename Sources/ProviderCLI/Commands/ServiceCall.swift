@@ -27,7 +27,12 @@ enum ServiceCall {
 
     /// golem-vm's health answer (its details name the driver and, for QEMU, the accelerator).
     static func vmHealth(_ settings: ProviderSettings) async throws -> Golem_Provider_Health_V1_CheckResponse {
-        let client = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
+        try await health(settings.vmServiceAddress)
+    }
+
+    /// A service's health answer with its details.
+    static func health(_ address: ServiceAddress) async throws -> Golem_Provider_Health_V1_CheckResponse {
+        let client = try RPCEndpoints.makeClient(address: address)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.runConnections() }
             defer { client.beginGracefulShutdown() }

@@ -14,6 +14,7 @@ struct StatusProbe {
         async let version = latestVersion(client)
         async let multipass = Self.multipass(settings)
         async let services = serviceHealth()
+        async let payments = paymentsDetails()
         let heldPorts = await proxyHeldPorts()
         let provider = await providerPort(client)
         let ssh = await sshPorts(held: heldPorts, client: client)
@@ -29,7 +30,8 @@ struct StatusProbe {
             ports: .init(provider: provider, ssh: ssh),
             overall: .init(status: "healthy", issues: []),
             vmDriver: driver,
-            services: await services)
+            services: await services,
+            payments: await payments)
         report.overall = Self.overall(report)
         return report
     }
@@ -131,6 +133,10 @@ struct StatusProbe {
         let installed = FileManager.default.isExecutableFile(atPath: qemu)
         return .init(name: "qemu", ok: installed, version: nil,
                      error: installed ? "golem-vm does not answer; the accelerator is decided when it starts" : "\(qemu) is not installed (apt-get install qemu-system-x86)")
+    }
+
+    private func paymentsDetails() async -> [String: String]? {
+        try? await ServiceCall.health(settings.paymentsServiceAddress).details
     }
 
     private func serviceHealth() async -> StatusReport.Services {

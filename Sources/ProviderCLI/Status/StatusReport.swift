@@ -105,9 +105,12 @@ struct StatusReport: Encodable {
     var overall: Overall
     var vmDriver: VMDriver
     var services: Services
+    /// New: golem-payments' own account of itself (payments on/off, provider id, contract, token, monitor
+    /// counters); null when it does not answer.
+    var payments: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case version, environment, multipass, ports, overall, vmDriver = "vm_driver", services
+        case version, environment, multipass, ports, overall, vmDriver = "vm_driver", services, payments
     }
 
     /// 0 healthy, 1 issues, 2 error: scripts can branch on it.
