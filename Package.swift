@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ProviderTestSupport", "Shared"],
+            dependencies: ["ProviderTestSupport", "Shared", "Ethereum"],
             path: "Tests/IntegrationTests"
         ),
     ]

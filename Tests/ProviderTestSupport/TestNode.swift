@@ -43,6 +43,8 @@ public final class TestNode: @unchecked Sendable {
             "GOLEM_PROVIDER_SKIP_PORT_VERIFICATION": "true",
             "GOLEM_PROVIDER_PORT_CHECK_SERVERS": "http://127.0.0.1:9",
             "FAKE_MULTIPASS_STATE": root + "/multipass.json",
+            // Payments off unless a test brings its devchain: never the public L2 from a test.
+            "GOLEM_PROVIDER_STREAM_PAYMENT_ADDRESS": "0x0000000000000000000000000000000000000000",
         ]
         environment.merge(extraEnvironment) { _, new in new }
         self.environment = environment

@@ -1,0 +1,309 @@
+import Ethereum
+import Foundation
+import ProviderTestSupport
+import Testing
+
+/// A requestor on the devchain: opens, halts and terminates StreamPayment streams with eth_sendTransaction
+/// (eth-tester's accounts are unlocked), and reads what the chain says.
+struct ChainRequestor {
+    let chain: Devchain
+    let rpc: JSONRPCClient
+    let node: EthereumNode
+    let contract: Address
+    var requestor: String { chain.facts.accounts[2] }
+
+    init(_ chain: Devchain) throws {
+        self.chain = chain
+        rpc = JSONRPCClient(url: chain.facts.rpc)
+        node = EthereumNode(rpc: rpc)
+        contract = try Address(chain.facts.streamPayment)
+    }
+
+    /// Opens a native-ETH stream and answers its id.
+    func openStream(to recipient: String, rate: UInt256, seconds: UInt64, token: Address = .zero) async throws -> UInt256 {
+        let deposit = rate * UInt256(seconds)
+        let data = ABI.call("createStream(address,address,uint256,uint128)", [.address(token), .address(try Address(recipient)), .uint(deposit), .uint(rate)])
+        if !token.isZero {
+            try await send(to: token, ABI.call("mint(address,uint256)", [.address(try Address(requestor)), .uint(deposit)]))
+            try await send(to: token, ABI.call("approve(address,uint256)", [.address(contract), .uint(deposit)]))
+        }
+        try await send(to: contract, data, value: token.isZero ? deposit : .zero)
+        let next = try ABI.decode([.uint(256)], from: try await node.call(to: contract, data: ABI.call("nextStreamId()", [])))
+        return next[0].uint!
+    }
+
+    func halt(_ id: UInt256) async throws {
+        try await send(to: contract, ABI.call("haltStream(uint256)", [.uint(id)]), from: chain.facts.oracle)
+    }
+
+    func terminate(_ id: UInt256) async throws {
+        try await send(to: contract, ABI.call("terminate(uint256)", [.uint(id)]))
+    }
+
+    func stream(_ id: UInt256) async throws -> [ABI.Value] {
+        try ABI.decode([.address, .address, .address, .uint(128), .uint(128), .uint(128), .uint(256), .uint(256), .bool],
+                       from: try await node.call(to: contract, data: ABI.call("streams(uint256)", [.uint(id)])))
+    }
+
+    /// Moves chain time on and mines a block with it.
+    func advance(seconds: UInt64) async throws {
+        _ = try await rpc.call("evm_increaseTime", [.string(UInt256(seconds).hexQuantity)])
+        _ = try await rpc.call("evm_mine")
+    }
+
+    func send(to: Address, _ data: [UInt8], value: UInt256 = .zero, from: String? = nil) async throws {
+        let hash = try await rpc.call("eth_sendTransaction", [.object([
+            "from": .string(from ?? requestor), "to": .string(to.checksummed),
+            "data": .string("0x" + Hex.encode(data)), "value": .string(value.hexQuantity)])])
+        let receipt = try #require(try await node.receipt(hash.string ?? ""))
+        #expect(receipt.succeeded, "transaction to \(to) reverted")
+    }
+}
+
+/// The provider's key on the devchain (account 5: funded for gas) and the settings that point the node at it.
+func paymentsEnvironment(_ chain: Devchain, extra: [String: String] = [:]) -> [String: String] {
+    [
+        "GOLEM_PROVIDER_L2_RPC_URL": chain.facts.rpc,
+        "GOLEM_PROVIDER_STREAM_PAYMENT_ADDRESS": chain.facts.streamPayment,
+        "GOLEM_PROVIDER_GLM_TOKEN_ADDRESS": "0x0000000000000000000000000000000000000000",
+        "GOLEM_PROVIDER_ETHEREUM_PRIVATE_KEY": chain.facts.keys[5],
+        "GOLEM_PROVIDER_STREAM_MONITOR_INTERVAL_SECONDS": "0.5",
+        "GOLEM_PROVIDER_STREAM_DELETE_GRACE_SECONDS": "600",
+        // 2.628 ETH per core-month is 10^12 wei per core-second; RAM and disk are free.
+        "GOLEM_PROVIDER_PRICE_GLM_PER_CORE_MONTH": "2.628",
+    ].merging(extra) { $1 }
+}
+
+let corePerSecond: UInt256 = 1_000_000_000_000
+
+func paidCreateBody(_ name: String, stream: UInt256?, cpu: Int = 1) -> String {
+    let streamField = stream.map { #","stream_id":\#($0)"# } ?? ""
+    return #"{"name":"\#(name)","resources":{"cpu":\#(cpu),"memory":1,"storage":10},"ssh_key":"\#(sshKey)"\#(streamField)}"#
+}
+
+func detail(_ answer: HTTPAnswer) -> String { ((try? answer.object())?["detail"] as? String) ?? answer.text }
+
+/// Polls until `condition` holds (the monitor ticks every 0.5 s).
+func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    throw TestFailure("timed out waiting for: \(what)")
+}
+
+@Suite("Payments on the devchain, real executables", .serialized)
+struct PaymentsTests {
+    @Test("create is refused for each gate rule with the original's `invalid stream: <reason>`, nothing is created; a good stream is accepted once")
+    func gate() async throws {
+        let chain = try Devchain()
+        defer { chain.stop() }
+        let requestor = try ChainRequestor(chain)
+        let provider = chain.facts.accounts[5]
+        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain, extra: ["GOLEM_PROVIDER_STREAM_MIN_REMAINING_SECONDS": "600"])) { node in
+            let vmSSH = try BannerServer(port: node.guestSSHPort)
+            defer { vmSSH.stop() }
+            let info = try await node.get("/api/v1/provider/info").object()
+            #expect(info["provider_id"] as? String == (try Address(provider)).checksummed)
+            #expect(info["stream_payment_address"] as? String == (try Address(chain.facts.streamPayment)).checksummed)
+            #expect(info["glm_token_address"] as? String == Address.zero.checksummed)
+
+            func refused(_ stream: UInt256?, _ expected: String, cpu: Int = 1) async throws {
+                let answer = try await node.post("/api/v1/vms", body: paidCreateBody("refused-vm", stream: stream, cpu: cpu))
+                #expect(answer.status == 400, "\(expected): \(answer.status) \(answer.text)")
+                #expect(detail(answer).contains(expected), "expected '\(expected)' in \(answer.text)")
+            }
+            try await refused(nil, "stream_id required when payments are enabled")
+            try await refused(999, "invalid stream: stream 999 does not exist")
+            let toSomeoneElse = try await requestor.openStream(to: chain.facts.accounts[3], rate: corePerSecond, seconds: 3600)
+            try await refused(toSomeoneElse, "invalid stream: recipient mismatch")
+            let halted = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 3600)
+            try await requestor.halt(halted)
+            try await refused(halted, "invalid stream: stream halted")
+            let inGLM = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 3600, token: try Address(chain.facts.glm))
+            try await refused(inGLM, "invalid stream: token mismatch")
+            let short = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 300)
+            try await refused(short, "invalid stream: remaining runway")
+            let cheap = try await requestor.openStream(to: provider, rate: corePerSecond / 2, seconds: 7200)
+            try await refused(cheap, "invalid stream: rate 500000000000 per second is below the price")
+            let good = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 3600)
+            try await refused(good, "below the price", cpu: 2)            // two cores cost twice the rate
+            let ended = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 700)
+            try await requestor.advance(seconds: 800)
+            try await refused(ended, "invalid stream: stream ended")
+            #expect(try await node.get("/api/v1/vms").json() as? [Any] != nil)
+            #expect((try await node.get("/api/v1/vms").json() as? [Any])?.isEmpty == true, "a refused create left a VM")
+
+            let accepted = try await node.post("/api/v1/vms", body: paidCreateBody("paid-vm", stream: good))
+            #expect(accepted.status == 200, "\(accepted.text)")
+            try await refused(good, "invalid stream: stream already pays for VM paid-vm")
+
+            // The stream routes, in the original's shapes.
+            let status = try await node.get("/api/v1/vms/paid-vm/stream")
+            #expect(status.status == 200, "\(status.text)")
+            let body = try status.object()
+            #expect(body["vm_id"] as? String == "paid-vm")
+            #expect((body["stream_id"] as? NSNumber)?.stringValue == good.description)
+            #expect(body["verified"] as? Bool == true)
+            #expect(body["reason"] as? String == "ok")
+            let chainPart = try #require(body["chain"] as? [String: Any])
+            #expect((chainPart["ratePerSecond"] as? NSNumber)?.stringValue == corePerSecond.description)
+            #expect(Set(chainPart.keys) == ["token", "sender", "recipient", "startTime", "stopTime", "ratePerSecond", "deposit", "withdrawn", "halted"])
+            let computed = try #require(body["computed"] as? [String: Any])
+            #expect(Set(computed.keys) == ["now", "remaining_seconds", "vested_wei", "withdrawable_wei"])
+            let all = try #require(try await node.get("/api/v1/payments/streams").json() as? [[String: Any]])
+            #expect(all.map { $0["vm_id"] as? String } == ["paid-vm"])
+            #expect(try await node.get("/api/v1/vms/nobody/stream").status == 404)
+
+            // Deleting the VM frees the stream for another VM.
+            #expect(try await node.delete("/api/v1/vms/paid-vm").status == 200)
+            let again = try await node.post("/api/v1/vms?async=true", body: paidCreateBody("paid-vm-2", stream: good))
+            #expect(again.status == 202, "\(again.text)")
+        }
+    }
+
+    @Test("the monitor stops the VMs of an ended, a halted and a terminated stream, withdraws what is left, deletes after the grace period")
+    func monitorStopsAndWithdraws() async throws {
+        let chain = try Devchain()
+        defer { chain.stop() }
+        let requestor = try ChainRequestor(chain)
+        let provider = try Address(chain.facts.accounts[5])
+        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain)) { node in
+            let vmSSH = try BannerServer(port: node.guestSSHPort)
+            defer { vmSSH.stop() }
+            let ending = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 100)
+            let halting = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
+            let terminating = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
+            let lasting = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 7200)
+            for (name, stream) in [("ending", ending), ("halting", halting), ("terminating", terminating), ("lasting", lasting)] {
+                let answer = try await node.post("/api/v1/vms", body: paidCreateBody(name, stream: stream))
+                #expect(answer.status == 200, "\(name): \(answer.text)")
+            }
+            try await requestor.advance(seconds: 50)
+            // Terminating pays the provider its share directly; the balance is counted from after that.
+            try await requestor.terminate(terminating)
+            let before = try await requestor.node.balance(of: provider)
+            try await requestor.halt(halting)
+            try await requestor.advance(seconds: 100)   // "ending" is now past its stop time
+
+            for name in ["ending", "halting", "terminating"] { _ = try await waitForStatus(node, name, "stopped") }
+            #expect(try await node.get("/api/v1/vms/lasting").object()["status"] as? String == "running")
+            // The final withdrawals: everything the ended and the halted stream vested is now the provider's.
+            try await eventually("final withdrawals mined") {
+                let e = try await requestor.stream(ending), h = try await requestor.stream(halting)
+                return e[7] == e[6] && !(h[7].uint ?? .zero).isZero
+            }
+            let endedStream = try await requestor.stream(ending)
+            #expect(endedStream[7].uint == corePerSecond * 100)
+            let haltedStream = try await requestor.stream(halting)
+            #expect(haltedStream[7].uint == (haltedStream[4].uint! - haltedStream[3].uint!) * corePerSecond)
+            let earnings = try node.cli(["streams", "earnings", "--json"])
+            #expect(earnings.status == 0, "\(earnings.output)")
+            let ledger = try #require((try JSONSerialization.jsonObject(with: Data(earnings.output.utf8)) as? [String: Any])?["ledger"] as? [String: Any])
+            #expect((ledger["confirmed"] as? Int) == 2)
+            let paid = try UInt256(decimal: (ledger["paid_wei"] as? NSNumber)?.stringValue ?? "0")
+            let fees = try UInt256(decimal: (ledger["fees_wei"] as? NSNumber)?.stringValue ?? "0")
+            #expect(paid == endedStream[7].uint! + haltedStream[7].uint!)
+            #expect(try await requestor.node.balance(of: provider) == before + paid - fees)
+            // The terminated stream paid the provider itself; nothing was withdrawn for it.
+            #expect((try await requestor.stream(terminating))[2].address == .zero)
+
+            // After the grace period (600 s of chain time) the stopped VMs are deleted; the paying one stays.
+            try await requestor.advance(seconds: 700)
+            try await eventually("stopped VMs deleted") {
+                for name in ["ending", "halting", "terminating"] where try await node.get("/api/v1/vms/\(name)").status != 404 { return false }
+                return true
+            }
+            #expect(try await node.get("/api/v1/vms/lasting").object()["status"] as? String == "running")
+            let status = try node.cli(["status", "--json"])
+            let payments = try #require((try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])?["payments"] as? [String: String])
+            #expect(payments["payments"] == "enabled")
+            #expect(payments["monitor_stopped_vms"] == "3")
+            #expect(payments["monitor_deleted_vms"] == "3")
+        }
+    }
+
+    @Test("with the chain down for many monitor ticks nothing is stopped or deleted; the failures are counted")
+    func chainOutageActsOnNothing() async throws {
+        let chain = try Devchain()
+        let requestor = try ChainRequestor(chain)
+        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain, extra: ["GOLEM_PROVIDER_STREAM_DELETE_GRACE_SECONDS": "0"])) { node in
+            let vmSSH = try BannerServer(port: node.guestSSHPort)
+            defer { vmSSH.stop() }
+            let stream = try await requestor.openStream(to: chain.facts.accounts[5], rate: corePerSecond, seconds: 3600)
+            #expect(try await node.post("/api/v1/vms", body: paidCreateBody("kept", stream: stream)).status == 200)
+            chain.stop()
+            try await Task.sleep(for: .seconds(6))   // many ticks, each failing after its retries
+            #expect(try await node.get("/api/v1/vms/kept").object()["status"] as? String == "running")
+            let status = try node.cli(["status", "--json"])
+            let payments = try #require((try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])?["payments"] as? [String: String])
+            #expect(Int(payments["monitor_failed_ticks"] ?? "0") ?? 0 >= 3, "\(payments)")
+            #expect(payments["monitor_stopped_vms"] == "0")
+            #expect(!node.multipassCalls().contains { $0.first == "stop" || $0.first == "delete" })
+            let show = try node.cli(["streams", "show", "kept", "--json"])
+            #expect(show.status == 1)
+            // A create now cannot be checked: 503, try again; nothing created.
+            let refused = try await node.post("/api/v1/vms", body: paidCreateBody("unpaid", stream: stream))
+            #expect(refused.status == 503, "\(refused.text)")
+            #expect(try await node.get("/api/v1/vms/unpaid").status == 404)
+        }
+    }
+
+    @Test("`streams withdraw --all` moves exactly what the stream pays: the provider's balance grows by the amount minus gas")
+    func manualWithdrawal() async throws {
+        let chain = try Devchain()
+        defer { chain.stop() }
+        let requestor = try ChainRequestor(chain)
+        let provider = try Address(chain.facts.accounts[5])
+        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain)) { node in
+            let vmSSH = try BannerServer(port: node.guestSSHPort)
+            defer { vmSSH.stop() }
+            let stream = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
+            #expect(try await node.post("/api/v1/vms", body: paidCreateBody("earner", stream: stream)).status == 200)
+            try await requestor.advance(seconds: 120)
+
+            let list = try node.cli(["streams", "list", "--json"])
+            #expect(list.status == 0, "\(list.output)")
+            let rows = try #require((try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any])?["streams"] as? [[String: Any]])
+            #expect(rows.count == 1)
+            #expect(Set(rows[0].keys) == ["vm_id", "stream_id", "token", "recipient", "start", "stop", "rate", "deposit", "withdrawn", "remaining", "verified", "reason", "withdrawable"])
+            let listed = try UInt256(decimal: (rows[0]["withdrawable"] as? NSNumber)?.stringValue ?? "0")
+            #expect(listed >= corePerSecond * 120)
+
+            let balanceBefore = try await requestor.node.balance(of: provider)
+            let withdrawnBefore = try await requestor.stream(stream)[7].uint!
+            let result = try node.cli(["streams", "withdraw", "--all", "--json"])
+            #expect(result.status == 0, "\(result.output)\n\(node.log().suffix(2000))")
+            let withdrawals = try #require((try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])?["withdrawals"] as? [[String: Any]])
+            #expect(withdrawals.count == 1)
+            #expect(withdrawals.first?["status"] as? String == "confirmed")
+            let amount = try UInt256(decimal: (withdrawals[0]["amount_wei"] as? NSNumber)?.stringValue ?? "0")
+            let fee = try UInt256(decimal: (withdrawals[0]["fee_wei"] as? NSNumber)?.stringValue ?? "0")
+            let withdrawnAfter = try await requestor.stream(stream)[7].uint!
+            #expect(amount == withdrawnAfter - withdrawnBefore)
+            #expect(amount >= listed)
+            #expect(!fee.isZero)
+            #expect(try await requestor.node.balance(of: provider) == balanceBefore + amount - fee)
+
+            // Nothing left (within the block's second): a second --vm-id withdrawal explains instead of paying gas for nothing.
+            let none = try node.cli(["streams", "withdraw"])
+            #expect(none.status == 1)
+            #expect(none.output.contains("Specify --vm-id or --all"))
+            let wallet = try node.cli(["wallet", "show", "--json"])
+            #expect(wallet.output.contains(provider.checksummed), "\(wallet.output)")
+        }
+    }
+
+    @Test("payments off: the stream commands say so (the original's streaming_disabled)")
+    func paymentsOff() async throws {
+        try await TestNode.withNode { node in
+            let list = try node.cli(["streams", "list", "--json"])
+            #expect(list.status == 1)
+            #expect(list.output.contains(#""error": "streaming_disabled""#), "\(list.output)")
+            let stream = try await node.get("/api/v1/payments/streams")
+            #expect(stream.status == 400)
+            #expect(detail(stream) == "streaming payments not enabled on this provider")
+        }
+    }
+}
