@@ -43,7 +43,8 @@ struct PaymentsSetup {
                     withdrawInterval: UInt64(settings.streamWithdrawIntervalSeconds),
                     minimumWithdraw: (try? UInt256(decimal: settings.streamMinWithdrawWei)) ?? .max,
                     deleteGraceSeconds: UInt64(settings.streamDeleteGraceSeconds)),
-                withdrawEnabled: settings.streamWithdrawEnabled),
+                withdrawEnabled: settings.streamWithdrawEnabled,
+                fullReadInterval: .milliseconds(Int64(settings.streamMonitorFullReadSeconds * 1000))),
             logger: logger)
     }
 

@@ -70,12 +70,35 @@ public struct EthereumNode: Sendable {
         return Receipt(
             transactionHash: transactionHash, blockNumber: try Self.uint64(block), succeeded: try Self.quantity(status) == 1,
             gasUsed: try Self.quantity(gasUsed), effectiveGasPrice: try Self.quantity(answer["effectiveGasPrice"] ?? .string("0x0")),
-            logs: try (answer["logs"]?.array ?? []).map { (log: JSON) throws(JSONRPCError) -> Log in
-                guard let address = log["address"]?.string.flatMap({ try? Address($0) }) else { throw .malformed("a receipt log without an address") }
-                var topics: [[UInt8]] = []
-                for topic in log["topics"]?.array ?? [] { topics.append(try Self.bytes(topic)) }
-                return Log(address: address, topics: topics, data: try Self.bytes(log["data"] ?? .string("0x")))
-            })
+            logs: try (answer["logs"]?.array ?? []).map { (log: JSON) throws(JSONRPCError) -> Log in try Self.log(log) })
+    }
+
+    public struct BlockHeader: Sendable, Equatable {
+        public let number: UInt64
+        public let timestamp: UInt64
+    }
+
+    public func latestBlock() async throws(JSONRPCError) -> BlockHeader {
+        let block = try await rpc.call("eth_getBlockByNumber", [.string("latest"), .bool(false)])
+        guard let number = block["number"], let timestamp = block["timestamp"] else { throw .malformed("a block without number or timestamp") }
+        return BlockHeader(number: try Self.uint64(number), timestamp: try Self.uint64(timestamp))
+    }
+
+    /// `eth_getLogs` of one contract over a block range; `topics` is the first topic's alternatives.
+    public func logs(of address: Address, firstTopics: [[UInt8]], from: UInt64, to: UInt64) async throws(JSONRPCError) -> [Log] {
+        let answer = try await rpc.call("eth_getLogs", [.object([
+            "address": .string(address.checksummed), "fromBlock": .string(UInt256(from).hexQuantity), "toBlock": .string(UInt256(to).hexQuantity),
+            "topics": .array([.array(firstTopics.map { .string("0x" + Hex.encode($0)) })]),
+        ])])
+        guard let entries = answer.array else { throw .malformed("eth_getLogs did not answer a list") }
+        return try entries.map { (log: JSON) throws(JSONRPCError) -> Log in try Self.log(log) }
+    }
+
+    static func log(_ log: JSON) throws(JSONRPCError) -> Log {
+        guard let address = log["address"]?.string.flatMap({ try? Address($0) }) else { throw .malformed("a log without an address") }
+        var topics: [[UInt8]] = []
+        for topic in log["topics"]?.array ?? [] { topics.append(try Self.bytes(topic)) }
+        return Log(address: address, topics: topics, data: try Self.bytes(log["data"] ?? .string("0x")))
     }
 
     static func callObject(to: Address, data: [UInt8], from: Address?) -> JSON {

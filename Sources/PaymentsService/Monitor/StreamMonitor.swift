@@ -5,15 +5,26 @@ import Logging
 import ServiceLifecycle
 import Shared
 
-/// Every interval: reads all watched streams in one JSON-RPC batch, decides per stream (MonitorDecision), and
+/// Every interval: brings its copy of the watched streams up to date, decides per stream (MonitorDecision), and
 /// acts: withdraws what is due, stops the VM of an ended stream (final withdrawal, binding finished), deletes it
 /// after the grace period. A failed read (RPC down, timeout, malformed answer) acts on nothing: it is logged,
 /// counted and read again next tick.
+///
+/// Keeping up costs two calls per tick however many streams are bound: the latest block (its time is what
+/// depletes streams) and the contract's Halted/Terminated/ToppedUp/Withdraw logs since the last tick; only the
+/// streams those logs name (and newly bound ones) are read again. Every `fullReadInterval`, after a gap longer
+/// than `maxLogRange` blocks, or when the chain went backwards, every stream is read again (one batch).
 actor StreamMonitor {
     struct Options: Sendable {
         var policy: MonitorPolicy
         var withdrawEnabled: Bool
+        var fullReadInterval: Duration = .seconds(600)
+        var maxLogRange: UInt64 = 2000
     }
+
+    /// The events that change a stream's fields; time alone changes nothing stored.
+    static let changeTopics = ["Halted(uint256)", "Terminated(uint256,uint256,uint256)", "ToppedUp(uint256,uint256,uint128)",
+                               "Withdraw(uint256,address,uint256)"].map { Keccak256.hash(Array($0.utf8)) }
 
     struct Counters: Sendable {
         var ticks = 0
@@ -21,9 +32,16 @@ actor StreamMonitor {
         var failedReads = 0
         var stopped = 0
         var deleted = 0
+        var fullReads = 0
+        var streamsRead = 0
         var lastTickMs: Int64?
+        var lastTickDuration: Duration?
         var lastError: String?
     }
+
+    private var known: [UInt256: ChainStream] = [:]
+    private var scannedThrough: UInt64?
+    private var lastFullRead: ContinuousClock.Instant?
 
     private let bindings: StreamBindingStore
     private let reader: StreamReader
@@ -45,32 +63,75 @@ actor StreamMonitor {
         self.logger = logger
     }
 
-    /// One pass over every watched binding; answers how many streams were read.
+    /// One pass over every watched binding; answers how many streams it read from the chain.
     @discardableResult
     func tick() async -> Int {
+        let started = ContinuousClock.now
+        defer { counters.lastTickDuration = ContinuousClock.now - started }
         counters.ticks += 1
         counters.lastTickMs = Self.nowMs
         let watched: [StreamBinding]
         do { watched = try bindings.watched() } catch {
             return failTick("bindings unreadable: \(error)")
         }
-        let ids = watched.compactMap { try? UInt256(decimal: $0.streamID) }
+        let ids = Set(watched.compactMap { try? UInt256(decimal: $0.streamID) })
         guard !ids.isEmpty else { return 0 }
-        let reading: StreamReader.Reading
-        do { reading = try await reader.read(Array(Set(ids))) } catch {
+        let update: (now: UInt64, streams: [UInt256: Result<ChainStream, StreamReadError>], read: Int)
+        do { update = try await currentStreams(ids) } catch {
             return failTick("\(error)")
         }
         counters.lastError = nil
         for binding in watched {
-            guard let id = try? UInt256(decimal: binding.streamID), let result = reading.streams[id] else { continue }
+            guard let id = try? UInt256(decimal: binding.streamID), let result = update.streams[id] else { continue }
             let action = MonitorDecision.decide(
-                reading: result, provider: provider, now: reading.blockTime,
+                reading: result, provider: provider, now: update.now,
                 lastWithdrawAt: binding.lastWithdrawAt.map { UInt64(max($0, 0)) },
                 stoppedAt: binding.awaitsDeletion ? binding.vmStoppedChainTime.map { UInt64(max($0, 0)) } ?? 0 : nil,
                 policy: options.policy)
-            await act(action, on: binding, streamID: id, chainTime: reading.blockTime)
+            await act(action, on: binding, streamID: id, chainTime: update.now)
         }
-        return ids.count
+        return update.read
+    }
+
+    /// Every watched stream as of the latest block, read again only where needed (see the type's comment).
+    private func currentStreams(_ ids: Set<UInt256>) async throws -> (now: UInt64, streams: [UInt256: Result<ChainStream, StreamReadError>], read: Int) {
+        let head = try await reader.node.latestBlock()
+        let fullDue = scannedThrough.map { head.number < $0 || head.number - $0 > options.maxLogRange } ?? true
+            || lastFullRead.map { ContinuousClock.now - $0 >= options.fullReadInterval } ?? true
+        var stale = ids.filter { known[$0] == nil }
+        if fullDue {
+            stale = ids
+        } else if let scanned = scannedThrough, head.number > scanned {
+            do {
+                let logs = try await reader.node.logs(of: reader.contract, firstTopics: Self.changeTopics, from: scanned + 1, to: head.number)
+                for log in logs {
+                    if let topic = log.topics.dropFirst().first, let id = UInt256(bigEndian: topic), ids.contains(id) { stale.insert(id) }
+                }
+            } catch {
+                // A node that refuses eth_getLogs (some public endpoints do) costs a full read, never a blind tick.
+                if error.isTransient { throw error }
+                stale = ids
+            }
+        }
+        var results: [UInt256: Result<ChainStream, StreamReadError>] = [:]
+        if !stale.isEmpty {
+            let reading = try await reader.read(Array(stale))
+            for (id, result) in reading.streams {
+                results[id] = result
+                known[id] = try? result.get()   // a failed read is read again next tick
+            }
+        }
+        for id in ids where results[id] == nil {
+            results[id] = known[id].map { .success($0) } ?? .failure(.malformed("stream \(id) was not read"))
+        }
+        known = known.filter { ids.contains($0.key) }
+        scannedThrough = head.number
+        if fullDue {
+            lastFullRead = ContinuousClock.now
+            counters.fullReads += 1
+        }
+        counters.streamsRead += stale.count
+        return (head.timestamp, results, stale.count)
     }
 
     private func failTick(_ error: String) -> Int {
@@ -162,7 +223,12 @@ extension StreamMonitor {
             "monitor_failed_reads": String(counters.failedReads), "monitor_stopped_vms": String(counters.stopped),
             "monitor_deleted_vms": String(counters.deleted),
         ]
+        details["monitor_full_reads"] = String(counters.fullReads)
+        details["monitor_streams_read"] = String(counters.streamsRead)
         if let last = counters.lastTickMs { details["monitor_last_tick_unix_ms"] = String(last) }
+        if let duration = counters.lastTickDuration {
+            details["monitor_last_tick_ms"] = String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
+        }
         if let error = counters.lastError { details["monitor_last_error"] = error }
         return details
     }

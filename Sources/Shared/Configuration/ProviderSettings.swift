@@ -90,6 +90,8 @@ public struct ProviderSettings: Sendable {
     /// The monitor: how often bound streams are read; what happens to a VM whose stream ended.
     public var streamMonitorEnabled: Bool
     public var streamMonitorIntervalSeconds: Double
+    /// Between ticks only streams named in the contract's logs are read again; all of them every this often.
+    public var streamMonitorFullReadSeconds: Double
     /// A VM stopped for an ended stream is deleted this long after (its disk is kept until then).
     public var streamDeleteGraceSeconds: Int
     /// Withdrawals by the monitor: at most one per stream per interval, and only from this many wei up.
@@ -216,6 +218,7 @@ public struct ProviderSettings: Sendable {
         streamMinRemainingSeconds = try source.int("STREAM_MIN_REMAINING_SECONDS", default: 0, in: 0...(365 * 86400))
         streamMonitorEnabled = try source.bool("STREAM_MONITOR_ENABLED", default: true)
         streamMonitorIntervalSeconds = try source.double("STREAM_MONITOR_INTERVAL_SECONDS", default: 30, in: 0.1...86400)
+        streamMonitorFullReadSeconds = try source.double("STREAM_MONITOR_FULL_READ_SECONDS", default: 600, in: 0...86400)
         streamDeleteGraceSeconds = try source.int("STREAM_DELETE_GRACE_SECONDS", default: 3600, in: 0...(365 * 86400))
         streamWithdrawEnabled = try source.bool("STREAM_WITHDRAW_ENABLED", default: false)
         streamWithdrawIntervalSeconds = try source.int("STREAM_WITHDRAW_INTERVAL_SECONDS", default: 1800, in: 0...(365 * 86400))

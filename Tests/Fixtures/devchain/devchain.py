@@ -222,6 +222,21 @@ class Chain:
             "logs": [{"address": log["address"], "topics": list(log["topics"]), "data": log["data"]} for log in r["logs"]],
         }
 
+    def rpc_eth_getLogs(self, params):
+        def block(value):
+            return value if value in ("latest", "earliest", "pending", None) else parse_quantity(value)
+        topics = params.get("topics")
+        filter_id = self.tester.create_log_filter(
+            from_block=block(params.get("fromBlock", "latest")), to_block=block(params.get("toBlock", "latest")),
+            address=params.get("address"), topics=topics)
+        try:
+            logs = self.tester.get_all_filter_logs(filter_id)
+        finally:
+            self.tester.delete_filter(filter_id)
+        return [{"address": log["address"], "topics": list(log["topics"]), "data": log["data"],
+                 "blockNumber": quantity(log["block_number"]), "transactionHash": log["transaction_hash"],
+                 "logIndex": quantity(log["log_index"])} for log in logs]
+
     def rpc_eth_getTransactionByHash(self, tx_hash):
         try:
             t = self.tester.get_transaction_by_hash(tx_hash)
