@@ -24,6 +24,10 @@ actor WithdrawalSender {
     private let logger: Logger
     private var chainID: UInt64?
     private var nextNonce: UInt64?
+    /// Transactions reach the node in nonce order: many nodes (and L2 sequencers) refuse a nonce ahead of the
+    /// account's next one. Only submission is serialised; waiting for receipts overlaps.
+    private var submitting = false
+    private var waitingToSubmit: [CheckedContinuation<Void, Never>] = []
 
     init(node: EthereumNode, contract: Address, key: PrivateKey, policy: Policy, ledger: WithdrawalLedger, logger: Logger) {
         self.node = node
@@ -77,24 +81,41 @@ actor WithdrawalSender {
             throw WithdrawalError.feeAboveCap(needed: baseFee + tip, cap: policy.maxFeePerGas)
         }
         let maxFee = min(baseFee * 2 + tip, policy.maxFeePerGas)
+        let hash = try await submit(data: data, chainID: chainID, gas: gas, tip: min(tip, maxFee), maxFee: maxFee)
+        return (hash, try await awaitReceipt(hash))
+    }
+
+    /// Signs with the next nonce and sends, one transaction at a time.
+    private func submit(data: [UInt8], chainID: UInt64, gas: UInt64, tip: UInt256, maxFee: UInt256) async throws -> String {
+        await beginSubmitting()
+        defer { endSubmitting() }
         var attempt = 0
         while true {
             let nonce = try await allocateNonce()
             let transaction = EIP1559Transaction(
-                chainID: chainID, nonce: nonce, maxPriorityFeePerGas: min(tip, maxFee), maxFeePerGas: maxFee,
+                chainID: chainID, nonce: nonce, maxPriorityFeePerGas: tip, maxFeePerGas: maxFee,
                 gasLimit: gas + gas / 5, to: contract, value: .zero, data: data)
             let (raw, hashBytes) = try Transaction.eip1559(transaction).signed(with: key)
             do {
                 let hash = try await node.sendRawTransaction(raw)
-                return (hash, try await awaitReceipt(hash.isEmpty ? "0x" + Hex.encode(hashBytes) : hash))
+                return hash.isEmpty ? "0x" + Hex.encode(hashBytes) : hash
             } catch {
-                // A nonce another wallet user took, or a lost send: re-read the account's nonce once and retry.
+                // A nonce another user of this key took, or a lost send: re-read the account's nonce once and retry.
                 nextNonce = nil
                 attempt += 1
                 if attempt < 2, Self.isNonceConflict(error) { continue }
                 throw error
             }
         }
+    }
+
+    private func beginSubmitting() async {
+        guard submitting else { submitting = true; return }
+        await withCheckedContinuation { waitingToSubmit.append($0) }   // handed over by endSubmitting
+    }
+
+    private func endSubmitting() {
+        if waitingToSubmit.isEmpty { submitting = false } else { waitingToSubmit.removeFirst().resume() }
     }
 
     /// A node's revert turned into the contract's reason.

@@ -164,6 +164,8 @@ class Chain:
         """What geth answers for a revert: code 3, the reason in the message, Error(string) ABI data in `data`
         (eth-tester has already decoded the reason into text; it is encoded back here)."""
         reason = failure.args[0] if failure.args else ""
+        if isinstance(reason, Exception) and reason.args:
+            reason = reason.args[0]  # estimate_gas passes py-evm's Revert on, with the raw revert data
         if isinstance(reason, bytes):
             return RPCError(3, "execution reverted", "0x" + reason.hex())
         data = "0x08c379a0" + abi.encode(["string"], [str(reason)]).hex()
