@@ -176,11 +176,15 @@ struct PaymentsTests {
             let halting = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
             let terminating = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
             let lasting = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 7200)
-            for (name, stream) in [("ending", ending), ("halting", halting), ("terminating", terminating), ("lasting", lasting)] {
+            let toppedUp = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 100)
+            for (name, stream) in [("ending", ending), ("halting", halting), ("terminating", terminating), ("lasting", lasting), ("topped-up", toppedUp)] {
                 let answer = try await node.post("/api/v1/vms", body: paidCreateBody(name, stream: stream))
                 #expect(answer.status == 200, "\(name): \(answer.text)")
             }
             try await requestor.advance(seconds: 50)
+            // A top-up moves the stop time: the monitor learns it from the contract's log and keeps that VM running.
+            try await requestor.send(to: requestor.contract, ABI.call("topUp(uint256,uint256)", [.uint(toppedUp), .uint(corePerSecond * 3600)]),
+                                     value: corePerSecond * 3600)
             // Terminating pays the provider its share directly; the balance is counted from after that.
             try await requestor.terminate(terminating)
             let before = try await requestor.node.balance(of: provider)
@@ -188,7 +192,9 @@ struct PaymentsTests {
             try await requestor.advance(seconds: 100)   // "ending" is now past its stop time
 
             for name in ["ending", "halting", "terminating"] { _ = try await waitForStatus(node, name, "stopped") }
-            #expect(try await node.get("/api/v1/vms/lasting").object()["status"] as? String == "running")
+            for name in ["lasting", "topped-up"] {
+                #expect(try await node.get("/api/v1/vms/\(name)").object()["status"] as? String == "running", "\(name)")
+            }
             // The final withdrawals: everything the ended and the halted stream vested is now the provider's.
             try await eventually("final withdrawals mined") {
                 let e = try await requestor.stream(ending), h = try await requestor.stream(halting)
@@ -222,6 +228,43 @@ struct PaymentsTests {
             #expect(payments["monitor_stopped_vms"] == "3")
             #expect(payments["monitor_deleted_vms"] == "3")
         }
+    }
+
+    @Test("a SIGKILLed golem-payments comes back with every binding; the original's streams.json is imported at start")
+    func restartKeepsBindings() async throws {
+        let chain = try Devchain()
+        defer { chain.stop() }
+        let requestor = try ChainRequestor(chain)
+        let provider = chain.facts.accounts[5]
+        let legacy = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 3600)
+        let node = try TestNode(extraEnvironment: paymentsEnvironment(chain))
+        try FileManager.default.createDirectory(atPath: node.dataDirectory + "/vms", withIntermediateDirectories: true)
+        try Data(#"{"legacy-vm": \#(legacy)}"#.utf8).write(to: URL(fileURLWithPath: node.dataDirectory + "/vms/streams.json"))
+        try await node.start()
+        do {
+            let vmSSH = try BannerServer(port: node.guestSSHPort)
+            defer { vmSSH.stop() }
+            let stream = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 3600)
+            #expect(try await node.post("/api/v1/vms", body: paidCreateBody("survivor", stream: stream)).status == 200)
+
+            let before = try #require(node.servicePID("golem-payments"))
+            kill(before, SIGKILL)
+            try await eventually("golem-payments restarted") {
+                if let pid = node.servicePID("golem-payments"), pid != before, kill(pid, 0) == 0 { return true }
+                return false
+            }
+            try await node.waitUntilServing()
+            try await eventually("streams listed again") { try node.cli(["streams", "list", "--json"]).status == 0 }
+            let rows = try #require((try JSONSerialization.jsonObject(with: Data(try node.cli(["streams", "list", "--json"]).output.utf8)) as? [String: Any])?["streams"] as? [[String: Any]])
+            #expect(Set(rows.compactMap { $0["vm_id"] as? String }) == ["legacy-vm", "survivor"])
+            // The one-VM-per-stream rule survived too.
+            let thief = try await node.post("/api/v1/vms", body: paidCreateBody("thief", stream: stream))
+            #expect(thief.status == 400 && detail(thief).contains("already pays for VM survivor"), "\(thief.text)")
+        } catch {
+            await node.stop()
+            throw error
+        }
+        await node.stop()
     }
 
     @Test("with the chain down for many monitor ticks nothing is stopped or deleted; the failures are counted")
