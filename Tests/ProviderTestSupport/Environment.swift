@@ -19,6 +19,7 @@ public enum Fixtures {
         .appendingPathComponent("Fixtures").path
     public static var fakeMultipass: String { folder + "/fake-multipass" }
     public static var devchainScript: String { folder + "/devchain/devchain.py" }
+    public static var faucetStandIn: String { folder + "/faucet-standin.py" }
 }
 
 public enum Scratch {
