@@ -23,7 +23,9 @@ public enum PaymentsServiceMain {
                 glmTokenAddress: settings.glmTokenAddress, deploymentsDirectory: settings.deploymentsDirectory,
                 packagedDirectory: PaymentsDeployment.packagedDirectory))
             let node = settings.paymentsRPCURL.map { EthereumNode(rpc: JSONRPCClient(url: $0)) }
-            var services: [any Service] = []
+            let vmClient = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
+            let vms = VMServiceClient(wrapping: vmClient)
+            var services: [any Service] = [RPCClientService(client: vmClient)]
             var chain: PaymentsChain?
             var monitor: StreamMonitor?
             if deployment.paymentsEnabled {
@@ -32,10 +34,8 @@ public enum PaymentsServiceMain {
                 }
                 let setup = try PaymentsSetup(settings: settings, deployment: deployment, node: node, wallet: wallet, ledger: ledger, logger: logger)
                 chain = setup.chain
-                let vmClient = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
-                services.append(RPCClientService(client: vmClient))
                 if settings.streamMonitorEnabled || settings.streamWithdrawEnabled {
-                    let streamMonitor = setup.monitor(bindings: bindings, vms: VMServiceClient(wrapping: vmClient))
+                    let streamMonitor = setup.monitor(bindings: bindings, vms: vms)
                     monitor = streamMonitor
                     services.append(StreamMonitorService(monitor: streamMonitor, interval: .milliseconds(Int64(settings.streamMonitorIntervalSeconds * 1000))))
                 }
@@ -51,7 +51,7 @@ public enum PaymentsServiceMain {
             let (enabledChain, activeMonitor) = (chain, monitor)
             let api = PaymentsGRPCService(
                 bindings: bindings, ledger: ledger, paymentsNetwork: settings.paymentsNetwork.rawValue, provider: wallet.address,
-                node: node, chain: enabledChain)
+                node: node, chain: enabledChain, vms: vms)
             let health = HealthService(serviceName: "golem-payments") {
                 var details = ["payments": enabledChain == nil ? "disabled" : "enabled", "provider_id": wallet.address.checksummed]
                 if let chain = enabledChain {

@@ -156,6 +156,16 @@ struct PaymentsTests {
             #expect(all.map { $0["vm_id"] as? String } == ["paid-vm"])
             #expect(try await node.get("/api/v1/vms/nobody/stream").status == 404)
 
+            // A second create under the same name is 409 and leaves the first VM's binding alone.
+            let other = try await requestor.openStream(to: provider, rate: corePerSecond, seconds: 3600)
+            let duplicate = try await node.post("/api/v1/vms", body: paidCreateBody("paid-vm", stream: other))
+            #expect(duplicate.status == 409, "\(duplicate.text)")
+            #expect(try await node.get("/api/v1/vms/paid-vm/stream").object()["stream_id"] as? Int == Int(good.description))
+            let duplicateSameStream = try await node.post("/api/v1/vms", body: paidCreateBody("paid-vm", stream: good))
+            #expect(duplicateSameStream.status == 409, "\(duplicateSameStream.text)")
+            #expect(try await node.get("/api/v1/payments/streams").json() as? [Any] != nil)
+            #expect((try await node.get("/api/v1/payments/streams").json() as? [[String: Any]])?.count == 1)
+
             // Deleting the VM frees the stream for another VM.
             #expect(try await node.delete("/api/v1/vms/paid-vm").status == 200)
             let again = try await node.post("/api/v1/vms?async=true", body: paidCreateBody("paid-vm-2", stream: good))
@@ -347,6 +357,46 @@ struct PaymentsTests {
             let stream = try await node.get("/api/v1/payments/streams")
             #expect(stream.status == 400)
             #expect(detail(stream) == "streaming payments not enabled on this provider")
+        }
+    }
+}
+
+/// The whole path with a real guest: a stream pays for a QEMU VM reached over SSH; when the stream runs out the
+/// monitor stops the guest (its QEMU process ends, the disk stays) and deletes it after the grace period.
+@Suite("Payments with a real QEMU guest", .serialized)
+struct PaidQemuVMTests {
+    @Test("a paid QEMU VM answers SSH; its stream ends: the guest is stopped, then deleted after the grace period")
+    func paidGuestLifecycle() async throws {
+        try GuestImages.requireDebian()
+        let chain = try Devchain()
+        defer { chain.stop() }
+        let requestor = try ChainRequestor(chain)
+        let environment = QemuVMTests.environment().merging(paymentsEnvironment(chain, extra: ["GOLEM_PROVIDER_STREAM_DELETE_GRACE_SECONDS": "600"])) { $1 }
+        try await TestNode.withNode(extraEnvironment: environment) { node in
+            let ssh = try RequestorSSH(folder: node.root)
+            // Two cores: twice the per-core price; ten minutes of runway, far more than the boot takes.
+            let stream = try await requestor.openStream(to: chain.facts.accounts[5], rate: corePerSecond * 2, seconds: 600)
+            let body = #"{"name":"paid-qemu","resources":{"cpu":2,"memory":1,"storage":10},"ssh_key":"\#(ssh.publicKey)","stream_id":\#(stream)}"#
+            #expect(try await node.post("/api/v1/vms?async=true", body: body).status == 202)
+            _ = try await waitForStatus(node, "paid-qemu", "running", timeout: .seconds(400))
+            let port = try #require(try await node.get("/api/v1/vms/paid-qemu/access").object()["ssh_port"] as? Int)
+            #expect(try ssh.run("hostname", port: port).output.contains("paid-qemu"))
+            #expect(node.qemuPIDs().count == 1)
+
+            try await requestor.advance(seconds: 700)
+            _ = try await waitForStatus(node, "paid-qemu", "stopped", timeout: .seconds(120))
+            #expect(node.qemuPIDs().isEmpty, "the guest still runs after its stream ended")
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: node.instancesDirectory))?.isEmpty == false, "the stopped VM's disk is gone")
+            try await eventually("the final withdrawal took the whole deposit") {
+                let paid = try await requestor.stream(stream)
+                return paid[7] == paid[6]
+            }
+
+            try await requestor.advance(seconds: 700)
+            try await eventually("the stopped VM deleted after the grace period", timeout: .seconds(120)) {
+                try await node.get("/api/v1/vms/paid-qemu").status == 404
+            }
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: node.instancesDirectory))?.isEmpty ?? true)
         }
     }
 }

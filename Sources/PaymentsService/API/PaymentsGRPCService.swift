@@ -17,6 +17,7 @@ struct PaymentsGRPCService: Golem_Provider_Payments_V1_PaymentsService.SimpleSer
     let node: EthereumNode?
     /// nil when payments are off.
     let chain: PaymentsChain?
+    let vms: VMServiceClient
 
     func getProviderInfo(request: Golem_Provider_Payments_V1_ProviderInfoRequest, context: ServerContext) async throws -> Golem_Provider_Payments_V1_ProviderInfo {
         .with {
@@ -51,8 +52,12 @@ struct PaymentsGRPCService: Golem_Provider_Payments_V1_PaymentsService.SimpleSer
         guard !request.vmID.isEmpty, let streamID = try? UInt256(decimal: request.streamID) else {
             throw RPCError(code: .invalidArgument, message: "vm_id and a decimal stream_id are required")
         }
-        if let existing = try bindings.binding(vmID: request.vmID), existing.isLive, existing.streamID != streamID.description {
-            throw RPCError(code: .alreadyExists, message: "VM \(request.vmID) already exists and is paid by stream \(existing.streamID)")
+        if let existing = try bindings.binding(vmID: request.vmID), existing.isLive {
+            guard try await !vmExists(request.vmID) else {
+                throw RPCError(code: .alreadyExists, message: "VM \(request.vmID) already exists (paid by stream \(existing.streamID))")
+            }
+            // Left by a create that was interrupted before its VM existed: it must not block the name or the stream.
+            _ = try bindings.finish(vmID: request.vmID, at: Self.nowMs, reason: "VM never created")
         }
         switch try bindings.bind(vmID: request.vmID, streamID: streamID.description, at: Self.nowMs) {
         case .bound(let binding): return binding.proto
@@ -117,6 +122,17 @@ struct PaymentsGRPCService: Golem_Provider_Payments_V1_PaymentsService.SimpleSer
             }
         } catch {
             throw RPCError(code: .unavailable, message: "the payments chain did not answer (\(node.rpc.url)): \(error)")
+        }
+    }
+
+    private func vmExists(_ vmID: String) async throws -> Bool {
+        do {
+            _ = try await vms.get(.with { $0.vmID = vmID }, options: RPCEndpoints.callOptions(timeout: .seconds(5), waitForReady: true))
+            return true
+        } catch let error as RPCError where error.code == .notFound {
+            return false
+        } catch {
+            throw RPCError(code: .unavailable, message: "golem-vm did not answer whether VM \(vmID) exists: \(error)")
         }
     }
 
