@@ -23,7 +23,7 @@ struct PaymentsSetup {
                 (USD per \(deployment.token.isZero ? "ETH" : "GLM")) or the PRICE_GLM_PER_* settings
                 """)
         }
-        let maxFee = try Self.gweiToWei(settings.withdrawMaxFeeGwei)
+        let maxFee = Self.gweiToWei(settings.withdrawMaxFeeGwei)
         let sender = WithdrawalSender(
             node: node, contract: deployment.streamPayment, key: wallet.key,
             policy: .init(maxFeePerGas: maxFee, receiptTimeout: .milliseconds(Int64(settings.withdrawReceiptTimeoutSeconds * 1000))),
@@ -49,7 +49,7 @@ struct PaymentsSetup {
     }
 
     /// Gwei (up to 6 decimals) to wei.
-    static func gweiToWei(_ gwei: Double) throws -> UInt256 {
+    static func gweiToWei(_ gwei: Double) -> UInt256 {
         let micro = UInt64((gwei * 1_000_000).rounded())
         return UInt256(micro) * UInt256(1000)
     }

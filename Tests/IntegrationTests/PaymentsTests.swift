@@ -76,6 +76,27 @@ func paymentsEnvironment(_ chain: Devchain, extra: [String: String] = [:]) -> [S
 
 let corePerSecond: UInt256 = 1_000_000_000_000
 
+/// A devchain, a requestor on it, and a started node paid through it whose VMs' sshd is a stand-in.
+func withPaidNode(extra: [String: String] = [:], _ body: (Devchain, ChainRequestor, TestNode) async throws -> Void) async throws {
+    let chain = try Devchain()
+    defer { chain.stop() }
+    let requestor = try ChainRequestor(chain)
+    try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain, extra: extra)) { node in
+        let vmSSH = try BannerServer(port: node.guestSSHPort)
+        defer { vmSSH.stop() }
+        try await body(chain, requestor, node)
+    }
+}
+
+/// Runs a `--json` command and parses its object.
+func cliJSON(_ node: TestNode, _ arguments: [String]) throws -> (status: Int32, object: [String: Any]) {
+    let result = try node.cli(arguments)
+    guard let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] else {
+        throw TestFailure("\(arguments.joined(separator: " ")) printed no JSON object: \(result.output)")
+    }
+    return (result.status, object)
+}
+
 func paidCreateBody(_ name: String, stream: UInt256?, cpu: Int = 1) -> String {
     let streamField = stream.map { #","stream_id":\#($0)"# } ?? ""
     return #"{"name":"\#(name)","resources":{"cpu":\#(cpu),"memory":1,"storage":10},"ssh_key":"\#(sshKey)"\#(streamField)}"#
@@ -97,13 +118,8 @@ func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: (
 struct PaymentsTests {
     @Test("create is refused for each gate rule with the original's `invalid stream: <reason>`, nothing is created; a good stream is accepted once")
     func gate() async throws {
-        let chain = try Devchain()
-        defer { chain.stop() }
-        let requestor = try ChainRequestor(chain)
-        let provider = chain.facts.accounts[5]
-        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain, extra: ["GOLEM_PROVIDER_STREAM_MIN_REMAINING_SECONDS": "600"])) { node in
-            let vmSSH = try BannerServer(port: node.guestSSHPort)
-            defer { vmSSH.stop() }
+        try await withPaidNode(extra: ["GOLEM_PROVIDER_STREAM_MIN_REMAINING_SECONDS": "600"]) { chain, requestor, node in
+            let provider = chain.facts.accounts[5]
             let info = try await node.get("/api/v1/provider/info").object()
             #expect(info["provider_id"] as? String == (try Address(provider)).checksummed)
             #expect(info["stream_payment_address"] as? String == (try Address(chain.facts.streamPayment)).checksummed)
@@ -175,13 +191,8 @@ struct PaymentsTests {
 
     @Test("the monitor stops the VMs of an ended, a halted and a terminated stream, withdraws what is left, deletes after the grace period")
     func monitorStopsAndWithdraws() async throws {
-        let chain = try Devchain()
-        defer { chain.stop() }
-        let requestor = try ChainRequestor(chain)
-        let provider = try Address(chain.facts.accounts[5])
-        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain)) { node in
-            let vmSSH = try BannerServer(port: node.guestSSHPort)
-            defer { vmSSH.stop() }
+        try await withPaidNode { chain, requestor, node in
+            let provider = try Address(chain.facts.accounts[5])
             let ending = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 100)
             let halting = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
             let terminating = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
@@ -214,9 +225,9 @@ struct PaymentsTests {
             #expect(endedStream[7].uint == corePerSecond * 100)
             let haltedStream = try await requestor.stream(halting)
             #expect(haltedStream[7].uint == (haltedStream[4].uint! - haltedStream[3].uint!) * corePerSecond)
-            let earnings = try node.cli(["streams", "earnings", "--json"])
-            #expect(earnings.status == 0, "\(earnings.output)")
-            let ledger = try #require((try JSONSerialization.jsonObject(with: Data(earnings.output.utf8)) as? [String: Any])?["ledger"] as? [String: Any])
+            let earnings = try cliJSON(node, ["streams", "earnings", "--json"])
+            #expect(earnings.status == 0)
+            let ledger = try #require(earnings.object["ledger"] as? [String: Any])
             #expect((ledger["confirmed"] as? Int) == 2)
             let paid = try UInt256(decimal: (ledger["paid_wei"] as? NSNumber)?.stringValue ?? "0")
             let fees = try UInt256(decimal: (ledger["fees_wei"] as? NSNumber)?.stringValue ?? "0")
@@ -232,8 +243,7 @@ struct PaymentsTests {
                 return true
             }
             #expect(try await node.get("/api/v1/vms/lasting").object()["status"] as? String == "running")
-            let status = try node.cli(["status", "--json"])
-            let payments = try #require((try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])?["payments"] as? [String: String])
+            let payments = try #require(try cliJSON(node, ["status", "--json"]).object["payments"] as? [String: String])
             #expect(payments["payments"] == "enabled")
             #expect(payments["monitor_stopped_vms"] == "3")
             #expect(payments["monitor_deleted_vms"] == "3")
@@ -265,7 +275,7 @@ struct PaymentsTests {
             }
             try await node.waitUntilServing()
             try await eventually("streams listed again") { try node.cli(["streams", "list", "--json"]).status == 0 }
-            let rows = try #require((try JSONSerialization.jsonObject(with: Data(try node.cli(["streams", "list", "--json"]).output.utf8)) as? [String: Any])?["streams"] as? [[String: Any]])
+            let rows = try #require(try cliJSON(node, ["streams", "list", "--json"]).object["streams"] as? [[String: Any]])
             #expect(Set(rows.compactMap { $0["vm_id"] as? String }) == ["legacy-vm", "survivor"])
             // The one-VM-per-stream rule survived too.
             let thief = try await node.post("/api/v1/vms", body: paidCreateBody("thief", stream: stream))
@@ -279,18 +289,13 @@ struct PaymentsTests {
 
     @Test("with the chain down for many monitor ticks nothing is stopped or deleted; the failures are counted")
     func chainOutageActsOnNothing() async throws {
-        let chain = try Devchain()
-        let requestor = try ChainRequestor(chain)
-        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain, extra: ["GOLEM_PROVIDER_STREAM_DELETE_GRACE_SECONDS": "0"])) { node in
-            let vmSSH = try BannerServer(port: node.guestSSHPort)
-            defer { vmSSH.stop() }
+        try await withPaidNode(extra: ["GOLEM_PROVIDER_STREAM_DELETE_GRACE_SECONDS": "0"]) { chain, requestor, node in
             let stream = try await requestor.openStream(to: chain.facts.accounts[5], rate: corePerSecond, seconds: 3600)
             #expect(try await node.post("/api/v1/vms", body: paidCreateBody("kept", stream: stream)).status == 200)
             chain.stop()
             try await Task.sleep(for: .seconds(6))   // many ticks, each failing after its retries
             #expect(try await node.get("/api/v1/vms/kept").object()["status"] as? String == "running")
-            let status = try node.cli(["status", "--json"])
-            let payments = try #require((try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])?["payments"] as? [String: String])
+            let payments = try #require(try cliJSON(node, ["status", "--json"]).object["payments"] as? [String: String])
             #expect(Int(payments["monitor_failed_ticks"] ?? "0") ?? 0 >= 3, "\(payments)")
             #expect(payments["monitor_stopped_vms"] == "0")
             #expect(!node.multipassCalls().contains { $0.first == "stop" || $0.first == "delete" })
@@ -305,20 +310,15 @@ struct PaymentsTests {
 
     @Test("`streams withdraw --all` moves exactly what the stream pays: the provider's balance grows by the amount minus gas")
     func manualWithdrawal() async throws {
-        let chain = try Devchain()
-        defer { chain.stop() }
-        let requestor = try ChainRequestor(chain)
-        let provider = try Address(chain.facts.accounts[5])
-        try await TestNode.withNode(extraEnvironment: paymentsEnvironment(chain)) { node in
-            let vmSSH = try BannerServer(port: node.guestSSHPort)
-            defer { vmSSH.stop() }
+        try await withPaidNode { chain, requestor, node in
+            let provider = try Address(chain.facts.accounts[5])
             let stream = try await requestor.openStream(to: provider.checksummed, rate: corePerSecond, seconds: 3600)
             #expect(try await node.post("/api/v1/vms", body: paidCreateBody("earner", stream: stream)).status == 200)
             try await requestor.advance(seconds: 120)
 
-            let list = try node.cli(["streams", "list", "--json"])
-            #expect(list.status == 0, "\(list.output)")
-            let rows = try #require((try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any])?["streams"] as? [[String: Any]])
+            let list = try cliJSON(node, ["streams", "list", "--json"])
+            #expect(list.status == 0)
+            let rows = try #require(list.object["streams"] as? [[String: Any]])
             #expect(rows.count == 1)
             #expect(Set(rows[0].keys) == ["vm_id", "stream_id", "token", "recipient", "start", "stop", "rate", "deposit", "withdrawn", "remaining", "verified", "reason", "withdrawable"])
             let listed = try UInt256(decimal: (rows[0]["withdrawable"] as? NSNumber)?.stringValue ?? "0")
@@ -326,9 +326,9 @@ struct PaymentsTests {
 
             let balanceBefore = try await requestor.node.balance(of: provider)
             let withdrawnBefore = try await requestor.stream(stream)[7].uint!
-            let result = try node.cli(["streams", "withdraw", "--all", "--json"])
-            #expect(result.status == 0, "\(result.output)\n\(node.log().suffix(2000))")
-            let withdrawals = try #require((try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])?["withdrawals"] as? [[String: Any]])
+            let result = try cliJSON(node, ["streams", "withdraw", "--all", "--json"])
+            #expect(result.status == 0, "\(result.object)")
+            let withdrawals = try #require(result.object["withdrawals"] as? [[String: Any]])
             #expect(withdrawals.count == 1)
             #expect(withdrawals.first?["status"] as? String == "confirmed")
             let amount = try UInt256(decimal: (withdrawals[0]["amount_wei"] as? NSNumber)?.stringValue ?? "0")

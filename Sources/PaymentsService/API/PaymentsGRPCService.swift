@@ -105,7 +105,8 @@ struct PaymentsGRPCService: Golem_Provider_Payments_V1_PaymentsService.SimpleSer
     }
 
     func listWithdrawals(request: Golem_Provider_Payments_V1_ListWithdrawalsRequest, context: ServerContext) async throws -> Golem_Provider_Payments_V1_ListWithdrawalsResponse {
-        .with { $0.withdrawals = (try? ledger.all())?.map(\.proto) ?? [] }
+        let records = try ledger.all()
+        return .with { $0.withdrawals = records.map(\.proto) }
     }
 
     func getWallet(request: Golem_Provider_Payments_V1_WalletRequest, context: ServerContext) async throws -> Golem_Provider_Payments_V1_Wallet {
