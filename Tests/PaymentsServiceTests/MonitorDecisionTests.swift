@@ -38,7 +38,15 @@ import Testing
     }
 
     @Test func stoppedVMsAreDeletedAfterTheGracePeriodOnly() {
-        #expect(decide(stream(), at: 8000, stoppedAt: 5000) == .keep(withdraw: nil))
-        #expect(decide(stream(), at: 8600, stoppedAt: 5000) == .delete)
+        let paidOut = stream { $0.withdrawn = 3_600_000 }
+        #expect(decide(paidOut, at: 8000, stoppedAt: 5000) == .keep(withdraw: nil))
+        #expect(decide(paidOut, at: 8600, stoppedAt: 5000) == .delete)
+    }
+
+    @Test func aFailedFinalWithdrawalIsRetriedEveryMinuteOfChainTimeUntilDeletion() {
+        #expect(decide(stream(), at: 5010, lastWithdrawAt: 5000, stoppedAt: 5000) == .keep(withdraw: nil))
+        #expect(decide(stream(), at: 5060, lastWithdrawAt: 5000, stoppedAt: 5000) == .retryFinalWithdraw(3_600_000))
+        #expect(decide(stream { $0.recipient = .zero }, at: 5060, lastWithdrawAt: 5000, stoppedAt: 5000) == .keep(withdraw: nil))
+        #expect(decide(stream(), at: 8600, lastWithdrawAt: 5000, stoppedAt: 5000) == .delete)
     }
 }

@@ -97,4 +97,31 @@ struct WithdrawalSenderTests {
         #expect(try await setup.node.transactionCount(of: setup.provider.address) == nonceBefore)
         #expect(try setup.ledger.all().map(\.status) == [.failed, .failed])
     }
+
+    @Test("withdrawals booked pending before a crash are settled: a mined one confirmed with its amount and fee, an unknown one failed")
+    func pendingWithdrawalsAreSettled() async throws {
+        let setup = try Setup()
+        defer { setup.chain.stop() }
+        let stream = try await setup.openStream()
+        try await setup.advance(30)
+        // The transaction a crashed golem-payments had sent: the provider's own withdraw, mined while it was down.
+        let sent = try await setup.node.rpc.call("eth_sendTransaction", [.object([
+            "from": .string(setup.provider.address.checksummed), "to": .string(setup.contract.checksummed),
+            "data": .string("0x" + Hex.encode(ABI.call("withdraw(uint256)", [.uint(stream)])))])])
+        func pending(_ hash: String) -> WithdrawalRecord {
+            WithdrawalRecord(id: nil, vmID: "vm", streamID: stream.description, txHash: hash, amountWei: "1", feeWei: "0",
+                             status: .pending, error: nil, initiator: "monitor", atMs: 1)
+        }
+        try setup.ledger.save(pending(try #require(sent.string)))
+        try setup.ledger.save(pending("0x" + String(repeating: "ab", count: 32)))
+        await setup.sender().settlePending()
+        let records = try setup.ledger.all()
+        #expect(records.map(\.status) == [.confirmed, .failed])
+        let withdrawn = try ABI.decode([.address, .address, .address, .uint(128), .uint(128), .uint(128), .uint(256), .uint(256), .bool],
+                                       from: try await setup.node.call(to: setup.contract, data: ABI.call("streams(uint256)", [.uint(stream)])))[7]
+        #expect(records[0].amountWei == withdrawn.uint?.description)
+        #expect(records[0].feeWei != "0")
+        #expect(records[1].error?.contains("dropped") == true)
+        #expect(try setup.ledger.pending().isEmpty)
+    }
 }

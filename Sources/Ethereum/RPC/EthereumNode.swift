@@ -61,6 +61,11 @@ public struct EthereumNode: Sendable {
         return hash
     }
 
+    /// Whether the node knows the transaction (mined or waiting in its pool).
+    public func knowsTransaction(_ transactionHash: String) async throws(JSONRPCError) -> Bool {
+        !(try await rpc.call("eth_getTransactionByHash", [.string(transactionHash)])).isNull
+    }
+
     public func receipt(_ transactionHash: String) async throws(JSONRPCError) -> Receipt? {
         let answer = try await rpc.call("eth_getTransactionReceipt", [.string(transactionHash)])
         if answer.isNull { return nil }

@@ -163,6 +163,7 @@ extension WithdrawalRecord {
             case .confirmed: .confirmed
             case .reverted: .reverted
             case .failed: .failed
+            case .pending: .pending
             }
             $0.error = error ?? ""
             $0.atUnixMs = atMs

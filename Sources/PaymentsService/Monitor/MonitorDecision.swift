@@ -7,6 +7,8 @@ enum MonitorAction: Equatable, Sendable {
     case keep(withdraw: UInt256?)
     /// The stream is depleted, halted or terminated: stop the VM, withdraw what is left, finish the binding.
     case stop(reason: String, finalWithdraw: UInt256?)
+    /// The VM is stopped but its stream still owes something (the final withdrawal failed): try again.
+    case retryFinalWithdraw(UInt256)
     /// Stopped long enough ago (the grace period): delete the VM.
     case delete
     /// The read failed: do nothing, count it, try next tick.
@@ -17,6 +19,8 @@ struct MonitorPolicy: Sendable {
     var withdrawInterval: UInt64
     var minimumWithdraw: UInt256
     var deleteGraceSeconds: UInt64
+    /// Chain seconds between attempts at a failed final withdrawal.
+    var finalWithdrawRetrySeconds: UInt64 = 60
 }
 
 enum MonitorDecision {
@@ -29,10 +33,12 @@ enum MonitorDecision {
         case .failure(let error): return .unknown("\(error)")
         case .success(let value): stream = value
         }
-        if let stoppedAt {
-            return now >= stoppedAt + policy.deleteGraceSeconds ? .delete : .keep(withdraw: nil)
-        }
         let withdrawable = stream.recipient == provider ? stream.withdrawable(at: now) : .zero
+        if let stoppedAt {
+            if now >= stoppedAt + policy.deleteGraceSeconds { return .delete }
+            let due = lastWithdrawAt.map { now >= $0 + policy.finalWithdrawRetrySeconds } ?? true
+            return due && !withdrawable.isZero ? .retryFinalWithdraw(withdrawable) : .keep(withdraw: nil)
+        }
         let final = withdrawable.isZero ? nil : withdrawable
         if stream.terminated { return .stop(reason: "stream terminated", finalWithdraw: nil) }
         if stream.recipient != provider { return .stop(reason: "stream no longer pays this provider", finalWithdraw: nil) }

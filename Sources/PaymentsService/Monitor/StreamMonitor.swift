@@ -70,6 +70,7 @@ actor StreamMonitor {
         defer { counters.lastTickDuration = ContinuousClock.now - started }
         counters.ticks += 1
         counters.lastTickMs = Self.nowMs
+        await sender.settlePending()
         let watched: [StreamBinding]
         do { watched = try bindings.watched() } catch {
             return failTick("bindings unreadable: \(error)")
@@ -157,7 +158,11 @@ actor StreamMonitor {
             counters.stopped += 1
             if let finalWithdraw {
                 _ = await sender.withdraw(streamID: streamID, vmID: binding.vmID, expected: finalWithdraw, initiator: "monitor")
+                try? bindings.markWithdrawn(vmID: binding.vmID, chainTime: chainTime)
             }
+        case .retryFinalWithdraw(let owed):
+            _ = await sender.withdraw(streamID: streamID, vmID: binding.vmID, expected: owed, initiator: "monitor")
+            try? bindings.markWithdrawn(vmID: binding.vmID, chainTime: chainTime)
         case .delete:
             guard await deleteVM(binding.vmID) else { return }
             try? bindings.markDeleted(vmID: binding.vmID, at: Self.nowMs)

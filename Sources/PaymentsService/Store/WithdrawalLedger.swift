@@ -6,7 +6,7 @@ struct WithdrawalRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     static let databaseTableName = "withdrawals"
 
     enum Status: String, Codable, Sendable {
-        case confirmed, reverted, failed
+        case confirmed, reverted, failed, pending
     }
 
     var id: Int64?
@@ -44,6 +44,18 @@ struct WithdrawalLedger: Sendable {
         var record = record
         try database.write { try record.insert($0) }
         return record
+    }
+
+    /// Inserts a new record or updates a booked one.
+    @discardableResult
+    func save(_ record: WithdrawalRecord) throws -> WithdrawalRecord {
+        var record = record
+        try database.write { try record.save($0) }
+        return record
+    }
+
+    func pending() throws -> [WithdrawalRecord] {
+        try database.read { try WithdrawalRecord.filter(Column("status") == WithdrawalRecord.Status.pending.rawValue).fetchAll($0) }
     }
 
     func all() throws -> [WithdrawalRecord] {

@@ -38,35 +38,70 @@ actor WithdrawalSender {
         self.logger = logger
     }
 
-    /// Withdraws what the stream owes now; always answers with the ledger's record of the attempt.
+    /// Withdraws what the stream owes now; always answers with the ledger's record of the attempt. The record is
+    /// booked `pending` with its hash before the transaction is sent, so a crash cannot lose a withdrawal.
     func withdraw(streamID: UInt256, vmID: String, expected: UInt256, initiator: String) async -> WithdrawalRecord {
         var record = WithdrawalRecord(
             id: nil, vmID: vmID, streamID: streamID.description, txHash: nil, amountWei: expected.description, feeWei: "0",
             status: .failed, error: nil, initiator: initiator, atMs: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            let (hash, receipt) = try await send(streamID: streamID)
-            record.txHash = hash
-            record.feeWei = receipt.fee.description
-            record.status = receipt.succeeded ? .confirmed : .reverted
-            if receipt.succeeded, let paid = paidAmount(receipt, streamID: streamID) { record.amountWei = paid.description }
-            if !receipt.succeeded { record.error = "the withdrawal transaction reverted in block \(receipt.blockNumber)" }
+            let hash = try await send(streamID: streamID, booking: &record)
+            apply(try await awaitReceipt(hash), to: &record)
+        } catch WithdrawalError.noReceipt(let hash, let after) {
+            record.error = "sent as \(hash) but not mined within \(after); the monitor settles it once it is"
         } catch {
+            record.status = .failed
             record.error = "\(error)"
         }
-        do { record = try ledger.record(record) } catch {
-            logger.error("could not book a withdrawal in the ledger", metadata: ["stream_id": "\(streamID)", "error": "\(error)"])
-        }
+        book(&record)
         let metadata: Logger.Metadata = [
             "vm_id": "\(vmID)", "stream_id": "\(streamID)", "status": "\(record.status.rawValue)", "amount_wei": "\(record.amountWei)",
             "tx": "\(record.txHash ?? "-")", "initiator": "\(initiator)",
         ]
         if record.status == .confirmed { logger.info("withdrawal confirmed", metadata: metadata) } else {
-            logger.warning("withdrawal failed", metadata: metadata.merging(["error": "\(record.error ?? "")"]) { $1 })
+            logger.warning("withdrawal not confirmed", metadata: metadata.merging(["error": "\(record.error ?? "")"]) { $1 })
         }
         return record
     }
 
-    private func send(streamID: UInt256) async throws -> (String, EthereumNode.Receipt) {
+    /// Settles withdrawals booked `pending` (sent before a crash, or mined after the receipt wait): mined ones get
+    /// their outcome; ones the node no longer knows were dropped and are marked failed.
+    func settlePending() async {
+        guard let pending = try? ledger.pending(), !pending.isEmpty else { return }
+        for var record in pending {
+            guard let hash = record.txHash else { continue }
+            do {
+                if let receipt = try await node.receipt(hash) {
+                    apply(receipt, to: &record)
+                } else if try await !node.knowsTransaction(hash) {
+                    record.status = .failed
+                    record.error = "transaction \(hash) was dropped: the node does not know it"
+                } else {
+                    continue
+                }
+                book(&record)
+            } catch {
+                return   // the chain is not answering: next time
+            }
+        }
+    }
+
+    private func apply(_ receipt: EthereumNode.Receipt, to record: inout WithdrawalRecord) {
+        record.feeWei = receipt.fee.description
+        record.status = receipt.succeeded ? .confirmed : .reverted
+        record.error = receipt.succeeded ? nil : "the withdrawal transaction reverted in block \(receipt.blockNumber)"
+        if receipt.succeeded, let id = try? UInt256(decimal: record.streamID), let paid = paidAmount(receipt, streamID: id) {
+            record.amountWei = paid.description
+        }
+    }
+
+    private func book(_ record: inout WithdrawalRecord) {
+        do { record = try ledger.save(record) } catch {
+            logger.error("could not book a withdrawal in the ledger", metadata: ["stream_id": "\(record.streamID)", "error": "\(error)"])
+        }
+    }
+
+    private func send(streamID: UInt256, booking record: inout WithdrawalRecord) async throws -> String {
         let data = ABI.call("withdraw(uint256)", [.uint(streamID)])
         // Estimating first turns a withdrawal that would revert ("nothing to withdraw", "not recipient") into a
         // clear refusal that costs no fee.
@@ -81,12 +116,12 @@ actor WithdrawalSender {
             throw WithdrawalError.feeAboveCap(needed: baseFee + tip, cap: policy.maxFeePerGas)
         }
         let maxFee = min(baseFee * 2 + tip, policy.maxFeePerGas)
-        let hash = try await submit(data: data, chainID: chainID, gas: gas, tip: min(tip, maxFee), maxFee: maxFee)
-        return (hash, try await awaitReceipt(hash))
+        return try await submit(data: data, chainID: chainID, gas: gas, tip: min(tip, maxFee), maxFee: maxFee, booking: &record)
     }
 
     /// Signs with the next nonce and sends, one transaction at a time.
-    private func submit(data: [UInt8], chainID: UInt64, gas: UInt64, tip: UInt256, maxFee: UInt256) async throws -> String {
+    private func submit(data: [UInt8], chainID: UInt64, gas: UInt64, tip: UInt256, maxFee: UInt256,
+                        booking record: inout WithdrawalRecord) async throws -> String {
         await beginSubmitting()
         defer { endSubmitting() }
         var attempt = 0
@@ -96,9 +131,12 @@ actor WithdrawalSender {
                 chainID: chainID, nonce: nonce, maxPriorityFeePerGas: tip, maxFeePerGas: maxFee,
                 gasLimit: gas + gas / 5, to: contract, value: .zero, data: data)
             let (raw, hashBytes) = try Transaction.eip1559(transaction).signed(with: key)
+            record.txHash = "0x" + Hex.encode(hashBytes)
+            record.status = .pending
+            book(&record)
             do {
-                let hash = try await node.sendRawTransaction(raw)
-                return hash.isEmpty ? "0x" + Hex.encode(hashBytes) : hash
+                _ = try await node.sendRawTransaction(raw)
+                return record.txHash!
             } catch {
                 // A nonce another user of this key took, or a lost send: re-read the account's nonce once and retry.
                 nextNonce = nil

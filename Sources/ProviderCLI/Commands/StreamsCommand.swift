@@ -211,7 +211,7 @@ struct StreamsWithdrawCommand: AsyncParsableCommand {
             StreamsOutput.print(.object([("withdrawals", .array(answer.withdrawals.map { w in
                 .object([
                     ("vm_id", .string(w.vmID)), ("stream_id", .integer(w.streamID)),
-                    ("status", .string(w.status == .confirmed ? "confirmed" : w.status == .reverted ? "reverted" : "failed")),
+                    ("status", .string(Self.statusName(w.status))),
                     ("tx_hash", w.txHash.isEmpty ? .null : .string(w.txHash)), ("amount_wei", .integer(w.amountWei)),
                     ("fee_wei", .integer(w.feeWei)), ("error", w.error.isEmpty ? .null : .string(w.error)),
                 ])
@@ -228,6 +228,15 @@ struct StreamsWithdrawCommand: AsyncParsableCommand {
             }
         }
         if answer.withdrawals.contains(where: { $0.status != .confirmed }) { throw ExitCode.failure }
+    }
+
+    static func statusName(_ status: Golem_Provider_Payments_V1_Withdrawal.Status) -> String {
+        switch status {
+        case .confirmed: "confirmed"
+        case .reverted: "reverted"
+        case .pending: "pending"
+        default: "failed"
+        }
     }
 }
 

@@ -364,8 +364,11 @@ public nonisolated struct Golem_Provider_Payments_V1_Withdrawal: Sendable {
     /// Mined with status 0: nothing moved, the fee was paid.
     case reverted // = 2
 
-    /// Not sent or not mined (error says why).
+    /// Not sent, or refused by the node (error says why).
     case failed // = 3
+
+    /// Sent, not yet seen mined (booked before sending, so a crash cannot lose it; settled by the monitor).
+    case pending // = 4
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -378,6 +381,7 @@ public nonisolated struct Golem_Provider_Payments_V1_Withdrawal: Sendable {
       case 1: self = .confirmed
       case 2: self = .reverted
       case 3: self = .failed
+      case 4: self = .pending
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -388,6 +392,7 @@ public nonisolated struct Golem_Provider_Payments_V1_Withdrawal: Sendable {
       case .confirmed: return 1
       case .reverted: return 2
       case .failed: return 3
+      case .pending: return 4
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -398,6 +403,7 @@ public nonisolated struct Golem_Provider_Payments_V1_Withdrawal: Sendable {
       .confirmed,
       .reverted,
       .failed,
+      .pending,
     ]
 
   }
@@ -1235,7 +1241,7 @@ nonisolated extension Golem_Provider_Payments_V1_Withdrawal: SwiftProtobuf.Messa
 }
 
 nonisolated extension Golem_Provider_Payments_V1_Withdrawal.Status: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATUS_UNSPECIFIED\0\u{1}STATUS_CONFIRMED\0\u{1}STATUS_REVERTED\0\u{1}STATUS_FAILED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATUS_UNSPECIFIED\0\u{1}STATUS_CONFIRMED\0\u{1}STATUS_REVERTED\0\u{1}STATUS_FAILED\0\u{1}STATUS_PENDING\0")
 }
 
 nonisolated extension Golem_Provider_Payments_V1_WithdrawResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
