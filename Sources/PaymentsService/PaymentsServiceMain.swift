@@ -25,7 +25,9 @@ public enum PaymentsServiceMain {
             let node = settings.paymentsRPCURL.map { EthereumNode(rpc: JSONRPCClient(url: $0)) }
             let vmClient = try RPCEndpoints.makeClient(address: settings.vmServiceAddress)
             let vms = VMServiceClient(wrapping: vmClient)
-            var services: [any Service] = [RPCClientService(client: vmClient)]
+            var services: [any Service] = [
+                RPCClientService(client: vmClient), VMDeletionFollower(vms: vms, bindings: bindings, logger: logger),
+            ]
             var chain: PaymentsChain?
             var monitor: StreamMonitor?
             if deployment.paymentsEnabled {

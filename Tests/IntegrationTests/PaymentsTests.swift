@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import ProviderTestSupport
+import Shared
 import Testing
 
 /// A requestor on the devchain: opens, halts and terminates StreamPayment streams with eth_sendTransaction
@@ -287,6 +288,26 @@ struct PaymentsTests {
         await node.stop()
     }
 
+    @Test("a VM deleted directly through golem-vm (not the gateway) has its binding finished from golem-vm's Watch stream")
+    func deletionFollowed() async throws {
+        try await withPaidNode { chain, requestor, node in
+            let stream = try await requestor.openStream(to: chain.facts.accounts[5], rate: corePerSecond, seconds: 3600)
+            #expect(try await node.post("/api/v1/vms", body: paidCreateBody("gone", stream: stream)).status == 200)
+            let client = try RPCEndpoints.makeClient(address: .unix(node.dataDirectory + "/run/vm.sock"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await client.runConnections() }
+                defer { client.beginGracefulShutdown() }
+                _ = try await VMServiceClient(wrapping: client).delete(.with { $0.vmID = "gone" })
+            }
+            try await eventually("the binding finished") {
+                (try cliJSON(node, ["streams", "list", "--json"]).object["streams"] as? [Any])?.isEmpty == true
+            }
+            #expect(node.log().contains("VM deleted; its stream binding is finished"))
+            let reused = try await node.post("/api/v1/vms", body: paidCreateBody("next", stream: stream))
+            #expect(reused.status == 200, "\(reused.text)")
+        }
+    }
+
     @Test("with the chain down for many monitor ticks nothing is stopped or deleted; the failures are counted")
     func chainOutageActsOnNothing() async throws {
         try await withPaidNode(extra: ["GOLEM_PROVIDER_STREAM_DELETE_GRACE_SECONDS": "0"]) { chain, requestor, node in
@@ -343,6 +364,13 @@ struct PaymentsTests {
             let none = try node.cli(["streams", "withdraw"])
             #expect(none.status == 1)
             #expect(none.output.contains("Specify --vm-id or --all"))
+            // The same facts for a person.
+            let table = try node.cli(["streams", "list"])
+            #expect(table.status == 0 && table.output.contains("earner") && table.output.contains(" ETH"), "\(table.output)")
+            let show = try node.cli(["streams", "show", "earner"])
+            #expect(show.output.contains("Verified:      yes") && show.output.contains("Withdrawable:"), "\(show.output)")
+            let earnings = try node.cli(["streams", "earnings"])
+            #expect(earnings.output.contains("Withdrawals:   1 confirmed of 1"), "\(earnings.output)")
             let wallet = try node.cli(["wallet", "show", "--json"])
             #expect(wallet.output.contains(provider.checksummed), "\(wallet.output)")
         }
