@@ -15,29 +15,13 @@ struct VMDeletionFollower: Service {
     var settleTime: Duration = .seconds(120)
 
     func run() async throws {
-        var delay = Duration.milliseconds(100)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await vms.watch(Golem_Provider_Vm_V1_WatchRequest()) { response in
-                        var seen: Set<String> = []
-                        for try await event in response.messages { handle(event, seen: &seen) }
-                    }
-                }
-                delay = .milliseconds(100)
-            } catch {
-                if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                logger.debug("VM watch interrupted; reconnecting", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(5))
-        }
+        await VMWatchFollower.follow(vms, logger: logger) { event, seen in handle(event, seen: seen) }
     }
 
-    private func handle(_ event: Golem_Provider_Vm_V1_VMEvent, seen: inout Set<String>) {
+    private func handle(_ event: Golem_Provider_Vm_V1_VMEvent, seen: Set<String>) {
         switch event.kind {
         case .existing, .updated:
-            seen.insert(event.vm.id)
+            break
         case .deleted:
             finish(event.vm.id)
         case .synced:

@@ -11,31 +11,12 @@ struct VMWatchReconciler: Service {
     let logger: Logger
 
     func run() async throws {
-        var delay = Duration.milliseconds(100)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await vms.watch(Golem_Provider_Vm_V1_WatchRequest()) { response in
-                        var seen: Set<String> = []
-                        for try await event in response.messages {
-                            try await handle(event, seen: &seen)
-                        }
-                    }
-                }
-                delay = .milliseconds(100)
-            } catch {
-                if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                logger.debug("VM watch interrupted; reconnecting", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(2))
-        }
+        await VMWatchFollower.follow(vms, logger: logger) { event, seen in try await handle(event, seen: seen) }
     }
 
-    private func handle(_ event: Golem_Provider_Vm_V1_VMEvent, seen: inout Set<String>) async throws {
+    private func handle(_ event: Golem_Provider_Vm_V1_VMEvent, seen: Set<String>) async throws {
         switch event.kind {
         case .existing, .updated:
-            seen.insert(event.vm.id)
             let vm = event.vm
             if vm.state == .running, vm.hasSshEndpoint, !vm.sshEndpoint.host.isEmpty {
                 do {
