@@ -24,7 +24,7 @@ struct ImageFolder {
             let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int) ?? 0
             let direct = FileManager.default.fileExists(atPath: "\(directory)/\(name).vmlinuz")
                 && FileManager.default.fileExists(atPath: "\(directory)/\(name).initrd")
-            return Entry(name: name, bytes: size ?? 0, directKernelBoot: direct)
+            return Entry(name: name, bytes: size, directKernelBoot: direct)
         }
     }
 
